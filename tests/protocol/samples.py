@@ -6,7 +6,7 @@ import importlib
 
 from ibkr.protocol.message import Message
 
-_DOMAINS = ["system", "market_data", "orders", "account"]
+_DOMAINS = ["system", "market_data", "orders", "account", "contracts", "reference"]
 
 SAMPLES: list[Message] = []
 for _name in _DOMAINS:

@@ -1,8 +1,28 @@
-"""Typed TWS messages by domain. Importing this package registers every message class."""
+"""Typed TWS messages by domain. Importing this package registers every message class.
+
+* ``system``: START_API, order ids, accounts list, server time, ERR_MSG
+* ``market_data``: L1 ticks, tick-by-tick, depth, historical and real-time bars
+* ``orders``: placing, cancelling and reporting orders; executions and commissions
+* ``account``: positions, account values and summary, portfolio, PnL
+* ``contracts``: contract details
+* ``reference``: news, scanner, option parameters, market rules and other reference data
+"""
 
 from __future__ import annotations
 
-from ibkr.protocol.messages import system
+from ibkr.protocol.messages import account, contracts, market_data, orders, reference, system
+from ibkr.protocol.messages.account import *  # noqa: F403
+from ibkr.protocol.messages.contracts import *  # noqa: F403
+from ibkr.protocol.messages.market_data import *  # noqa: F403
+from ibkr.protocol.messages.orders import *  # noqa: F403
+from ibkr.protocol.messages.reference import *  # noqa: F403
 from ibkr.protocol.messages.system import *  # noqa: F403
 
-__all__ = [*system.__all__]
+__all__ = [
+    *system.__all__,
+    *market_data.__all__,
+    *orders.__all__,
+    *account.__all__,
+    *contracts.__all__,
+    *reference.__all__,
+]
