@@ -41,6 +41,7 @@ __all__ = [
     "FLOAT_R",
     "FLOAT_SHOW",
     "DEC",
+    "SIZE",
     "STR",
     "BOOL",
     "Const",
@@ -264,6 +265,26 @@ class _Dec(_Scalar):
         return d
 
 
+class _Size(_Scalar):
+    """A market-data size (ticks, tick-by-tick, depth, bar volume) as ``float`` for speed; written
+    the way TWS writes it (``100``, ``0.5``); every unset form reads as ``None``, written ``""``."""
+
+    __slots__ = ()
+
+    def to_text(self, value: Any) -> str:
+        if value is None:
+            return ""
+        return format_decimal(float(value))
+
+    def from_raw(self, raw: bytes) -> float | None:
+        if raw in _UNSET_NUMERIC:
+            return None
+        value = float(raw)
+        if value != value:
+            raise ValueError("NaN size")
+        return value
+
+
 class _Str(_Scalar):
     __slots__ = ()
 
@@ -304,6 +325,7 @@ FLOAT_R = _FloatOpt("1.7976931348623157e+308")
 #: optional float as TWS itself writes the unset value (Java form)
 FLOAT_SHOW = _FloatOpt("1.7976931348623157E308")
 DEC = _Dec()
+SIZE = _Size()
 STR = _Str()
 BOOL = _Bool()
 
