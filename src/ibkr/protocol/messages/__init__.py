@@ -5,17 +5,33 @@
 * ``orders``: placing, cancelling and reporting orders; executions and commissions
 * ``account``: positions, account values and summary, portfolio, PnL
 * ``contracts``: contract details
-* ``reference``: news, scanner, option parameters, market rules and other reference data
+* ``reference``: option parameters and computations, market rules and other reference data
+* ``news``: bulletins, news providers, articles, historical news, news ticks
+* ``scanner``: scanner parameters, subscriptions and results
+* ``historical_ticks``: head timestamp, histograms, historical ticks, trading schedules
 """
 
 from __future__ import annotations
 
-from ibkr.protocol.messages import account, contracts, market_data, orders, reference, system
+from ibkr.protocol.messages import (
+    account,
+    contracts,
+    historical_ticks,
+    market_data,
+    news,
+    orders,
+    reference,
+    scanner,
+    system,
+)
 from ibkr.protocol.messages.account import *  # noqa: F403
 from ibkr.protocol.messages.contracts import *  # noqa: F403
+from ibkr.protocol.messages.historical_ticks import *  # noqa: F403
 from ibkr.protocol.messages.market_data import *  # noqa: F403
+from ibkr.protocol.messages.news import *  # noqa: F403
 from ibkr.protocol.messages.orders import *  # noqa: F403
 from ibkr.protocol.messages.reference import *  # noqa: F403
+from ibkr.protocol.messages.scanner import *  # noqa: F403
 from ibkr.protocol.messages.system import *  # noqa: F403
 
 __all__ = [
@@ -25,4 +41,7 @@ __all__ = [
     *account.__all__,
     *contracts.__all__,
     *reference.__all__,
+    *news.__all__,
+    *scanner.__all__,
+    *historical_ticks.__all__,
 ]

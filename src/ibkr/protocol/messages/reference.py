@@ -1,5 +1,566 @@
-"""(being written)"""
+"""Reference-data messages: option chains and option computations, EFP ticks, display groups,
+soft-dollar tiers, family codes, market rules, user info, depth exchanges, SMART components and
+the CFD reroute notices. Also the few field kinds the other reference modules (``news``,
+``scanner``, ``historical_ticks``) share.
+
+Layouts follow the official client's ``client.py`` / ``decoder.py`` (tws-protocol.md 5.1 for the
+ids). None of these layouts changes between server versions 176 and 200; every gate they ever had
+(SERVICE_DATA_TYPE 120, PRICE_BASED_VOLATILITY 156, ...) lies below 176. Messages with id >= 75
+carry no version field.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from dataclasses import dataclass, field
+from typing import Any
+
+from ibkr.protocol.fields import (
+    FLOAT,
+    FLOAT_E,
+    INT,
+    STR,
+    F,
+    Group,
+    Kind,
+    ListOf,
+    Reader,
+    Version,
+    decode_text,
+    format_decimal,
+    format_float,
+)
+from ibkr.protocol.ids import SV, In, Out
+from ibkr.protocol.message import ClientMessage, ServerMessage, register
+from ibkr.protocol.models import CONTRACT_REQ_LAYOUT, INCLUDE_EXPIRED, Contract, TagValue, tag_value_text
+
+__all__ = [
+    "OPTIONS",
+    "FLOAT_TWS",
+    "FLOAT_TWS_E",
+    "CONTRACT_REQ_EXPIRED",
+    "TickOptionComputation",
+    "TickEfp",
+    "QueryDisplayGroups",
+    "DisplayGroupList",
+    "SubscribeToGroupEvents",
+    "DisplayGroupUpdated",
+    "UpdateDisplayGroup",
+    "UnsubscribeFromGroupEvents",
+    "ReqSecDefOptParams",
+    "SecurityDefinitionOptionParameter",
+    "SecurityDefinitionOptionParameterEnd",
+    "SoftDollarTier",
+    "ReqSoftDollarTiers",
+    "SoftDollarTiers",
+    "FamilyCode",
+    "ReqFamilyCodes",
+    "FamilyCodes",
+    "PriceIncrement",
+    "ReqMarketRule",
+    "MarketRule",
+    "ReqUserInfo",
+    "UserInfo",
+    "DepthMktDataDescription",
+    "ReqMktDepthExchanges",
+    "MktDepthExchanges",
+    "SmartComponent",
+    "ReqSmartComponents",
+    "SmartComponents",
+    "RerouteMktDataReq",
+    "RerouteMktDepthReq",
+]
+
+
+# --- shared kinds ------------------------------------------------------------------------------
+
+
+class _Options(Kind):
+    """A tag/value list sent as one text field ``tag=value;tag=value;`` (tws-protocol.md 1.5):
+    newsArticleOptions, historicalNewsOptions, miscOptions, scanner options."""
+
+    __slots__ = ()
+
+    def encode(self, value: Any, sv: int, out: list[str]) -> None:
+        text = tag_value_text(value)
+        if "\0" in text:
+            raise ValueError("options contain a NUL byte")
+        out.append(text)
+
+    def decode(self, r: Reader, name: str, sv: int) -> Any:
+        text = decode_text(r.next(name))
+        return [TagValue(tag, value) for tag, _, value in (p.partition("=") for p in text.split(";") if p)]
+
+
+class _TwsFloat(Kind):
+    """A float as TWS writes it in some messages: whole numbers without ``.0`` (MARKET_RULE
+    ``lowEdge`` ``0``, SCANNER_DATA ``strike`` ``0``), others as Python ``repr``."""
+
+    __slots__ = ("base",)
+
+    def __init__(self, base: Kind) -> None:
+        self.base = base
+
+    def encode(self, value: Any, sv: int, out: list[str]) -> None:
+        if value is None and self.base is FLOAT_E:
+            out.append("")
+            return
+        number = float(value)
+        if number != number:
+            raise ValueError("NaN cannot be sent")
+        out.append(format_decimal(number))
+
+    def decode(self, r: Reader, name: str, sv: int) -> Any:
+        return self.base.decode(r, name, sv)
+
+
+class _NotComputed(Kind):
+    """An option-computation value with TWS's "not computed" marker (tws-protocol.md 5.3):
+    ``None`` is written as the marker (``-1`` or ``-2``); the marker (any negative value for
+    ``implied_vol``, as the official decoder does) and the unset forms read as ``None``."""
+
+    __slots__ = ("marker", "negative")
+
+    def __init__(self, marker: int, negative: bool = False) -> None:
+        self.marker = marker
+        self.negative = negative
+
+    def encode(self, value: Any, sv: int, out: list[str]) -> None:
+        out.append(str(self.marker) if value is None else format_float(float(value)))
+
+    def decode(self, r: Reader, name: str, sv: int) -> Any:
+        value = FLOAT_E.decode(r, name, sv)
+        if value is None or value == self.marker or (self.negative and value < 0):
+            return None
+        return value
+
+
+#: tag/value list as one ``tag=value;`` string field
+OPTIONS = _Options()
+#: required float written like TWS (``0``, ``0.01``)
+FLOAT_TWS = _TwsFloat(FLOAT)
+#: optional float written like TWS; ``None`` is ``""``
+FLOAT_TWS_E = _TwsFloat(FLOAT_E)
+#: the 12-field request contract block followed by includeExpired (head timestamp, histogram,
+#: historical ticks)
+CONTRACT_REQ_EXPIRED = Group(Contract, (*CONTRACT_REQ_LAYOUT, INCLUDE_EXPIRED))
+
+
+# --- option computation and EFP ticks ---------------------------------------------------------
+
+
+@register
+@dataclass(slots=True)
+class TickOptionComputation(ServerMessage):
+    """TICK_OPTION_COMPUTATION (21): greeks for tick types 10-13, 53 and 80-83.
+
+    No version field and a ``tick_attrib`` (0 return-based, 1 price-based) since
+    SV.PRICE_BASED_VOLATILITY (156); below that the version decided whether the greeks were sent,
+    so at 176..200 every field is always present. ``None`` means "not computed" (``-1`` / ``-2``
+    on the wire).
+    """
+
+    ID = In.TICK_OPTION_COMPUTATION
+    LAYOUT = (
+        F("req_id", INT),
+        F("tick_type", INT),
+        F("tick_attrib", INT),
+        F("implied_vol", _NotComputed(-1, negative=True)),
+        F("delta", _NotComputed(-2)),
+        F("opt_price", _NotComputed(-1)),
+        F("pv_dividend", _NotComputed(-1)),
+        F("gamma", _NotComputed(-2)),
+        F("vega", _NotComputed(-2)),
+        F("theta", _NotComputed(-2)),
+        F("und_price", _NotComputed(-1)),
+    )
+
+    req_id: int = 0
+    tick_type: int = 0
+    tick_attrib: int = 0
+    implied_vol: float | None = None
+    delta: float | None = None
+    opt_price: float | None = None
+    pv_dividend: float | None = None
+    gamma: float | None = None
+    vega: float | None = None
+    theta: float | None = None
+    und_price: float | None = None
+
+
+@register
+@dataclass(slots=True)
+class TickEfp(ServerMessage):
+    """TICK_EFP (47): exchange-for-physical quote details (tick types 38-45)."""
+
+    ID = In.TICK_EFP
+    LAYOUT = (
+        F("_v", Version(1)),
+        F("req_id", INT),
+        F("tick_type", INT),
+        F("basis_points", FLOAT),
+        F("formatted_basis_points", STR),
+        F("total_dividends", FLOAT),
+        F("hold_days", INT),
+        F("future_last_trade_date", STR),
+        F("dividend_impact", FLOAT),
+        F("dividends_to_last_trade_date", FLOAT),
+    )
+
+    req_id: int = 0
+    tick_type: int = 0
+    basis_points: float = 0.0
+    formatted_basis_points: str = ""
+    total_dividends: float = 0.0
+    hold_days: int = 0
+    future_last_trade_date: str = ""
+    dividend_impact: float = 0.0
+    dividends_to_last_trade_date: float = 0.0
+
+
+# --- display groups (TWS colour-linked windows) ----------------------------------------------
+
+
+@register
+@dataclass(slots=True)
+class QueryDisplayGroups(ClientMessage):
+    ID = Out.QUERY_DISPLAY_GROUPS
+    LAYOUT = (F("_v", Version(1)), F("req_id", INT))
+
+    req_id: int = 0
+
+
+@register
+@dataclass(slots=True)
+class DisplayGroupList(ServerMessage):
+    """DISPLAY_GROUP_LIST (67): ``groups`` is a ``|``-separated list of group ids (``1|2|3``)."""
+
+    ID = In.DISPLAY_GROUP_LIST
+    LAYOUT = (F("_v", Version(1)), F("req_id", INT), F("groups", STR))
+
+    req_id: int = 0
+    groups: str = ""
+
+
+@register
+@dataclass(slots=True)
+class SubscribeToGroupEvents(ClientMessage):
+    ID = Out.SUBSCRIBE_TO_GROUP_EVENTS
+    LAYOUT = (F("_v", Version(1)), F("req_id", INT), F("group_id", INT))
+
+    req_id: int = 0
+    group_id: int = 0
+
+
+@register
+@dataclass(slots=True)
+class DisplayGroupUpdated(ServerMessage):
+    """DISPLAY_GROUP_UPDATED (68): ``contract_info`` is ``none``, ``combo`` or ``conId@exchange``."""
+
+    ID = In.DISPLAY_GROUP_UPDATED
+    LAYOUT = (F("_v", Version(1)), F("req_id", INT), F("contract_info", STR))
+
+    req_id: int = 0
+    contract_info: str = ""
+
+
+@register
+@dataclass(slots=True)
+class UpdateDisplayGroup(ClientMessage):
+    ID = Out.UPDATE_DISPLAY_GROUP
+    LAYOUT = (F("_v", Version(1)), F("req_id", INT), F("contract_info", STR))
+
+    req_id: int = 0
+    contract_info: str = ""
+
+
+@register
+@dataclass(slots=True)
+class UnsubscribeFromGroupEvents(ClientMessage):
+    ID = Out.UNSUBSCRIBE_FROM_GROUP_EVENTS
+    LAYOUT = (F("_v", Version(1)), F("req_id", INT))
+
+    req_id: int = 0
+
+
+# --- option chains ---------------------------------------------------------------------------
+
+
+@register
+@dataclass(slots=True)
+class ReqSecDefOptParams(ClientMessage):
+    """REQ_SEC_DEF_OPT_PARAMS (78); ``fut_fop_exchange`` ``""`` asks for every exchange."""
+
+    ID = Out.REQ_SEC_DEF_OPT_PARAMS
+    SINCE = SV.SEC_DEF_OPT_PARAMS_REQ
+    LAYOUT = (
+        F("req_id", INT),
+        F("underlying_symbol", STR),
+        F("fut_fop_exchange", STR),
+        F("underlying_sec_type", STR),
+        F("underlying_con_id", INT),
+    )
+
+    req_id: int = 0
+    underlying_symbol: str = ""
+    fut_fop_exchange: str = ""
+    underlying_sec_type: str = ""
+    underlying_con_id: int = 0
+
+
+@register
+@dataclass(slots=True)
+class SecurityDefinitionOptionParameter(ServerMessage):
+    """SECURITY_DEFINITION_OPTION_PARAMETER (75): one per exchange and trading class. The official
+    client hands the expirations and strikes over as sets; we keep TWS's order (TWS writes strikes
+    as ``5.0``)."""
+
+    ID = In.SECURITY_DEFINITION_OPTION_PARAMETER
+    LAYOUT = (
+        F("req_id", INT),
+        F("exchange", STR),
+        F("underlying_con_id", INT),
+        F("trading_class", STR),
+        F("multiplier", STR),
+        F("expirations", ListOf(STR)),
+        F("strikes", ListOf(FLOAT)),
+    )
+
+    req_id: int = 0
+    exchange: str = ""
+    underlying_con_id: int = 0
+    trading_class: str = ""
+    multiplier: str = ""
+    expirations: list[str] = field(default_factory=list)
+    strikes: list[float] = field(default_factory=list)
+
+
+@register
+@dataclass(slots=True)
+class SecurityDefinitionOptionParameterEnd(ServerMessage):
+    ID = In.SECURITY_DEFINITION_OPTION_PARAMETER_END
+    LAYOUT = (F("req_id", INT),)
+
+    req_id: int = 0
+
+
+# --- soft-dollar tiers, family codes ----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SoftDollarTier:
+    name: str = ""
+    val: str = ""
+    display_name: str = ""
+
+
+@register
+@dataclass(slots=True)
+class ReqSoftDollarTiers(ClientMessage):
+    ID = Out.REQ_SOFT_DOLLAR_TIERS
+    SINCE = SV.SOFT_DOLLAR_TIER
+    LAYOUT = (F("req_id", INT),)
+
+    req_id: int = 0
+
+
+@register
+@dataclass(slots=True)
+class SoftDollarTiers(ServerMessage):
+    ID = In.SOFT_DOLLAR_TIERS
+    LAYOUT = (
+        F("req_id", INT),
+        F("tiers", ListOf(Group(SoftDollarTier, (F("name", STR), F("val", STR), F("display_name", STR))))),
+    )
+
+    req_id: int = 0
+    tiers: list[SoftDollarTier] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class FamilyCode:
+    account_id: str = ""
+    family_code_str: str = ""
+
+
+@register
+@dataclass(slots=True)
+class ReqFamilyCodes(ClientMessage):
+    """REQ_FAMILY_CODES (80): the id alone, no fields."""
+
+    ID = Out.REQ_FAMILY_CODES
+    SINCE = SV.REQ_FAMILY_CODES
+
+
+@register
+@dataclass(slots=True)
+class FamilyCodes(ServerMessage):
+    """FAMILY_CODES (78): TWS answers ``*`` with an empty code when the user has no family."""
+
+    ID = In.FAMILY_CODES
+    LAYOUT = (F("family_codes", ListOf(Group(FamilyCode, (F("account_id", STR), F("family_code_str", STR))))),)
+
+    family_codes: list[FamilyCode] = field(default_factory=list)
+
+
+# --- market rules, user info ------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class PriceIncrement:
+    low_edge: float = 0.0
+    increment: float = 0.0
+
+
+@register
+@dataclass(slots=True)
+class ReqMarketRule(ClientMessage):
+    ID = Out.REQ_MARKET_RULE
+    SINCE = SV.MARKET_RULES
+    LAYOUT = (F("market_rule_id", INT),)
+
+    market_rule_id: int = 0
+
+
+@register
+@dataclass(slots=True)
+class MarketRule(ServerMessage):
+    """MARKET_RULE (93): price increments by price band. TWS writes whole numbers bare
+    (``93␀26␀1␀0␀0.01␀``, captured at sv 200)."""
+
+    ID = In.MARKET_RULE
+    LAYOUT = (
+        F("market_rule_id", INT),
+        F("price_increments", ListOf(Group(PriceIncrement, (F("low_edge", FLOAT_TWS), F("increment", FLOAT_TWS))))),
+    )
+
+    market_rule_id: int = 0
+    price_increments: list[PriceIncrement] = field(default_factory=list)
+
+
+@register
+@dataclass(slots=True)
+class ReqUserInfo(ClientMessage):
+    ID = Out.REQ_USER_INFO
+    SINCE = SV.USER_INFO
+    LAYOUT = (F("req_id", INT),)
+
+    req_id: int = 0
+
+
+@register
+@dataclass(slots=True)
+class UserInfo(ServerMessage):
+    ID = In.USER_INFO
+    SINCE = SV.USER_INFO
+    LAYOUT = (F("req_id", INT), F("white_branding_id", STR))
+
+    req_id: int = 0
+    white_branding_id: str = ""
+
+
+# --- depth exchanges, SMART components, reroutes ----------------------------------------------
+
+
+@dataclass(slots=True)
+class DepthMktDataDescription:
+    exchange: str = ""
+    sec_type: str = ""
+    listing_exch: str = ""
+    service_data_type: str = ""
+    agg_group: int = 0
+
+
+@register
+@dataclass(slots=True)
+class ReqMktDepthExchanges(ClientMessage):
+    ID = Out.REQ_MKT_DEPTH_EXCHANGES
+    SINCE = SV.REQ_MKT_DEPTH_EXCHANGES
+
+
+@register
+@dataclass(slots=True)
+class MktDepthExchanges(ServerMessage):
+    """MKT_DEPTH_EXCHANGES (80); listingExch, serviceDataType and aggGroup replace the old
+    isL2 flag since SV.SERVICE_DATA_TYPE (120)."""
+
+    ID = In.MKT_DEPTH_EXCHANGES
+    LAYOUT = (
+        F(
+            "descriptions",
+            ListOf(
+                Group(
+                    DepthMktDataDescription,
+                    (
+                        F("exchange", STR),
+                        F("sec_type", STR),
+                        F("listing_exch", STR),
+                        F("service_data_type", STR),
+                        F("agg_group", INT),
+                    ),
+                )
+            ),
+        ),
+    )
+
+    descriptions: list[DepthMktDataDescription] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SmartComponent:
+    bit_number: int = 0
+    exchange: str = ""
+    exchange_letter: str = ""
+
+
+@register
+@dataclass(slots=True)
+class ReqSmartComponents(ClientMessage):
+    ID = Out.REQ_SMART_COMPONENTS
+    SINCE = SV.REQ_SMART_COMPONENTS
+    LAYOUT = (F("req_id", INT), F("bbo_exchange", STR))
+
+    req_id: int = 0
+    bbo_exchange: str = ""
+
+
+@register
+@dataclass(slots=True)
+class SmartComponents(ServerMessage):
+    ID = In.SMART_COMPONENTS
+    LAYOUT = (
+        F("req_id", INT),
+        F(
+            "components",
+            ListOf(Group(SmartComponent, (F("bit_number", INT), F("exchange", STR), F("exchange_letter", STR)))),
+        ),
+    )
+
+    req_id: int = 0
+    components: list[SmartComponent] = field(default_factory=list)
+
+
+@register
+@dataclass(slots=True)
+class RerouteMktDataReq(ServerMessage):
+    """REROUTE_MKT_DATA_REQ (91): TWS asks to re-request market data of a CFD on the underlying
+    (``con_id`` at ``exchange``)."""
+
+    ID = In.REROUTE_MKT_DATA_REQ
+    LAYOUT = (F("req_id", INT), F("con_id", INT), F("exchange", STR))
+
+    req_id: int = 0
+    con_id: int = 0
+    exchange: str = ""
+
+
+@register
+@dataclass(slots=True)
+class RerouteMktDepthReq(ServerMessage):
+    """REROUTE_MKT_DEPTH_REQ (92): as REROUTE_MKT_DATA_REQ, for market depth."""
+
+    ID = In.REROUTE_MKT_DEPTH_REQ
+    LAYOUT = (F("req_id", INT), F("con_id", INT), F("exchange", STR))
+
+    req_id: int = 0
+    con_id: int = 0
+    exchange: str = ""
