@@ -1,7 +1,8 @@
 """Typed TWS messages by domain. Importing this package registers every message class.
 
 * ``system``: START_API, order ids, accounts list, server time, ERR_MSG
-* ``market_data``: L1 ticks, tick-by-tick, depth, historical and real-time bars
+* ``market_data``: L1 ticks, tick-by-tick, depth
+* ``historical``: historical and real-time bars
 * ``orders``: placing, cancelling and reporting orders; executions and commissions
 * ``account``: positions, account values and summary, portfolio, PnL
 * ``contracts``: contract details
@@ -16,6 +17,7 @@ from __future__ import annotations
 from ibkr.protocol.messages import (
     account,
     contracts,
+    historical,
     historical_ticks,
     market_data,
     news,
@@ -26,6 +28,7 @@ from ibkr.protocol.messages import (
 )
 from ibkr.protocol.messages.account import *  # noqa: F403
 from ibkr.protocol.messages.contracts import *  # noqa: F403
+from ibkr.protocol.messages.historical import *  # noqa: F403
 from ibkr.protocol.messages.historical_ticks import *  # noqa: F403
 from ibkr.protocol.messages.market_data import *  # noqa: F403
 from ibkr.protocol.messages.news import *  # noqa: F403
@@ -37,6 +40,7 @@ from ibkr.protocol.messages.system import *  # noqa: F403
 __all__ = [
     *system.__all__,
     *market_data.__all__,
+    *historical.__all__,
     *orders.__all__,
     *account.__all__,
     *contracts.__all__,
