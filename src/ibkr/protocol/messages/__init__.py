@@ -3,7 +3,9 @@
 * ``system``: START_API, order ids, accounts list, server time, ERR_MSG
 * ``market_data``: L1 ticks, tick-by-tick, depth
 * ``historical``: historical and real-time bars
-* ``orders``: placing, cancelling and reporting orders; executions and commissions
+* ``orders``: placing and cancelling orders, order status (``order_wire``: their shared codecs)
+* ``open_order``: OPEN_ORDER and COMPLETED_ORDER
+* ``executions``: executions and commissions
 * ``account``: positions, account values and summary, portfolio, PnL
 * ``contracts``: contract details
 * ``reference``: option parameters and computations, market rules and other reference data
@@ -17,10 +19,12 @@ from __future__ import annotations
 from ibkr.protocol.messages import (
     account,
     contracts,
+    executions,
     historical,
     historical_ticks,
     market_data,
     news,
+    open_order,
     orders,
     reference,
     scanner,
@@ -28,10 +32,12 @@ from ibkr.protocol.messages import (
 )
 from ibkr.protocol.messages.account import *  # noqa: F403
 from ibkr.protocol.messages.contracts import *  # noqa: F403
+from ibkr.protocol.messages.executions import *  # noqa: F403
 from ibkr.protocol.messages.historical import *  # noqa: F403
 from ibkr.protocol.messages.historical_ticks import *  # noqa: F403
 from ibkr.protocol.messages.market_data import *  # noqa: F403
 from ibkr.protocol.messages.news import *  # noqa: F403
+from ibkr.protocol.messages.open_order import *  # noqa: F403
 from ibkr.protocol.messages.orders import *  # noqa: F403
 from ibkr.protocol.messages.reference import *  # noqa: F403
 from ibkr.protocol.messages.scanner import *  # noqa: F403
@@ -42,6 +48,8 @@ __all__ = [
     *market_data.__all__,
     *historical.__all__,
     *orders.__all__,
+    *open_order.__all__,
+    *executions.__all__,
     *account.__all__,
     *contracts.__all__,
     *reference.__all__,
