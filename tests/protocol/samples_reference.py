@@ -1,5 +1,5 @@
-"""Sample instances of the reference-data messages (reference, news, scanner, historical_ticks),
-used by the generic round-trip tests and by test_reference.py."""
+"""Sample instances of the reference-data messages (reference, options, news, scanner,
+historical_ticks), used by the generic round-trip tests and by test_reference.py."""
 
 from __future__ import annotations
 
@@ -36,6 +36,13 @@ from ibkr.protocol.messages.news import (
     ReqNewsProviders,
     TickNews,
 )
+from ibkr.protocol.messages.options import (
+    ReqSecDefOptParams,
+    SecurityDefinitionOptionParameter,
+    SecurityDefinitionOptionParameterEnd,
+    TickEfp,
+    TickOptionComputation,
+)
 from ibkr.protocol.messages.reference import (
     DepthMktDataDescription,
     DisplayGroupList,
@@ -49,21 +56,16 @@ from ibkr.protocol.messages.reference import (
     ReqFamilyCodes,
     ReqMarketRule,
     ReqMktDepthExchanges,
-    ReqSecDefOptParams,
     ReqSmartComponents,
     ReqSoftDollarTiers,
     ReqUserInfo,
     RerouteMktDataReq,
     RerouteMktDepthReq,
-    SecurityDefinitionOptionParameter,
-    SecurityDefinitionOptionParameterEnd,
     SmartComponent,
     SmartComponents,
     SoftDollarTier,
     SoftDollarTiers,
     SubscribeToGroupEvents,
-    TickEfp,
-    TickOptionComputation,
     UnsubscribeFromGroupEvents,
     UpdateDisplayGroup,
     UserInfo,

@@ -1,4 +1,4 @@
-"""Byte tables, oracle checks and bad input for the reference-data messages (modules reference,
+"""Byte tables, oracle checks and bad input for the reference-data messages (modules reference, options,
 news, scanner, historical_ticks).
 
 None of these layouts changes between server versions 176 and 200, so every row of the byte table
@@ -58,6 +58,13 @@ from ibkr.protocol.messages.news import (
     ReqNewsProviders,
     TickNews,
 )
+from ibkr.protocol.messages.options import (
+    ReqSecDefOptParams,
+    SecurityDefinitionOptionParameter,
+    SecurityDefinitionOptionParameterEnd,
+    TickEfp,
+    TickOptionComputation,
+)
 from ibkr.protocol.messages.reference import (
     DepthMktDataDescription,
     DisplayGroupList,
@@ -71,21 +78,16 @@ from ibkr.protocol.messages.reference import (
     ReqFamilyCodes,
     ReqMarketRule,
     ReqMktDepthExchanges,
-    ReqSecDefOptParams,
     ReqSmartComponents,
     ReqSoftDollarTiers,
     ReqUserInfo,
     RerouteMktDataReq,
     RerouteMktDepthReq,
-    SecurityDefinitionOptionParameter,
-    SecurityDefinitionOptionParameterEnd,
     SmartComponent,
     SmartComponents,
     SoftDollarTier,
     SoftDollarTiers,
     SubscribeToGroupEvents,
-    TickEfp,
-    TickOptionComputation,
     UnsubscribeFromGroupEvents,
     UpdateDisplayGroup,
     UserInfo,

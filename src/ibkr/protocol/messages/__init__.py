@@ -8,7 +8,8 @@
 * ``executions``: executions and commissions
 * ``account``: positions, account values and summary, portfolio, PnL
 * ``contracts``: contract details
-* ``reference``: option parameters and computations, market rules and other reference data
+* ``reference``: display groups, market rules, soft-dollar tiers and other reference data
+* ``options``: option chains, option computations, EFP ticks
 * ``news``: bulletins, news providers, articles, historical news, news ticks
 * ``scanner``: scanner parameters, subscriptions and results
 * ``historical_ticks``: head timestamp, histograms, historical ticks, trading schedules
@@ -25,6 +26,7 @@ from ibkr.protocol.messages import (
     market_data,
     news,
     open_order,
+    options,
     orders,
     reference,
     scanner,
@@ -38,6 +40,7 @@ from ibkr.protocol.messages.historical_ticks import *  # noqa: F403
 from ibkr.protocol.messages.market_data import *  # noqa: F403
 from ibkr.protocol.messages.news import *  # noqa: F403
 from ibkr.protocol.messages.open_order import *  # noqa: F403
+from ibkr.protocol.messages.options import *  # noqa: F403
 from ibkr.protocol.messages.orders import *  # noqa: F403
 from ibkr.protocol.messages.reference import *  # noqa: F403
 from ibkr.protocol.messages.scanner import *  # noqa: F403
@@ -53,6 +56,7 @@ __all__ = [
     *account.__all__,
     *contracts.__all__,
     *reference.__all__,
+    *options.__all__,
     *news.__all__,
     *scanner.__all__,
     *historical_ticks.__all__,
