@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ibkr.errors import EncodeError
+from ibkr.protocol.fields import _UNSET_NUMERIC as UNSET_NUMERIC  # the forms SIZE reads as None
 from ibkr.protocol.fields import (
     BOOL,
     FLOAT,
@@ -267,20 +268,22 @@ _SIZE_LIMIT = 2147483647.0
 #: and tick types, masks, depth rows, most request ids and most sizes are in this range. A key
 #: is the canonical text only, so a lookup gives exactly what int() / float() would.
 _INTS: dict[bytes, int] = {str(i).encode(): i for i in range(-1, 4096)}
-_SIZES: dict[bytes, float] = {raw: float(i) for raw, i in _INTS.items()}
+#: the same for sizes, plus every unset form (read as None, as SIZE does)
+_SIZES: dict[bytes, float | None] = {**{raw: float(i) for raw, i in _INTS.items()}, **dict.fromkeys(UNSET_NUMERIC)}
+_NOT_CACHED = object()
 
 
 class _Slow(Exception):
     """Internal: this value is not for the shortcut; use the layout."""
 
 
-def _fast_size(raw: bytes) -> float:
-    value = _SIZES.get(raw)
-    if value is None:
+def _fast_size(raw: bytes) -> float | None:
+    value = _SIZES.get(raw, _NOT_CACHED)
+    if value is _NOT_CACHED:
         value = float(raw)
         if not -_SIZE_LIMIT < value < _SIZE_LIMIT:
             raise _Slow
-    return value
+    return value  # type: ignore[return-value]
 
 
 def _size_text(value: float | None) -> str:
