@@ -30,6 +30,7 @@ from ibkr.protocol.ids import MAX_SUPPORTED_VERSION, MIN_SUPPORTED_VERSION
 from ibkr.protocol.message import (
     CLIENT_MESSAGES,
     FAST_DECODERS,
+    FAST_DECODERS_BY_TEXT,
     SERVER_MESSAGES,
     ClientMessage,
     FastDecoder,
@@ -117,6 +118,7 @@ class _Base:
     role: Role
     _registry: Mapping[int, type[Message]]
     _fast: Mapping[int, FastDecoder] | None
+    _fast_by_text: Mapping[bytes, FastDecoder] = {}
     _sends: type[Message]
 
     def __init__(self, max_frame_size: int) -> None:
@@ -180,9 +182,22 @@ class _Base:
         sv = self.server_version
         registry = self._registry
         fast = self._fast
+        by_text = self._fast_by_text
         out: list[Message | DecodeError] = []
         append = out.append
         for payload in payloads:
+            # Hot path: split once, look the id up by its text, run the fast decoder. Anything
+            # unusual (no fast decoder, odd layout, bad value) takes the generic path below,
+            # which yields either the message or the precise DecodeError.
+            fields = payload.split(b"\0")
+            fn = by_text.get(fields[0])
+            if fn is not None and not fields[-1]:
+                fields.pop()
+                try:
+                    append(fn(fields, sv))
+                    continue
+                except Exception:  # noqa: BLE001 - the generic decoder reports the real error
+                    pass
             try:
                 msg = decode_payload(payload, sv, registry, fast)
             except DecodeError as exc:
@@ -239,6 +254,7 @@ class ClientConnection(_Base):
     role = Role.CLIENT
     _registry = SERVER_MESSAGES
     _fast = FAST_DECODERS
+    _fast_by_text = FAST_DECODERS_BY_TEXT
     _sends = ClientMessage
 
     def __init__(

@@ -28,6 +28,7 @@ __all__ = [
     "SERVER_MESSAGES",
     "CLIENT_MESSAGES",
     "FAST_DECODERS",
+    "FAST_DECODERS_BY_TEXT",
     "register",
     "fast_decoder",
     "encode_payload",
@@ -84,6 +85,8 @@ SERVER_MESSAGES: dict[int, type[ServerMessage]] = {}
 CLIENT_MESSAGES: dict[int, type[ClientMessage]] = {}
 #: In id -> fast decoder of a hot server message
 FAST_DECODERS: dict[int, FastDecoder] = {}
+#: the same, keyed by the id's wire text (b"1"): the hot loop looks ids up without int()
+FAST_DECODERS_BY_TEXT: dict[bytes, FastDecoder] = {}
 
 
 def register(cls: type[M]) -> type[M]:
@@ -105,6 +108,7 @@ def register(cls: type[M]) -> type[M]:
 def fast_decoder(msg_id: In) -> Callable[[FastDecoder], FastDecoder]:
     def deco(fn: FastDecoder) -> FastDecoder:
         FAST_DECODERS[msg_id] = fn
+        FAST_DECODERS_BY_TEXT[str(int(msg_id)).encode()] = fn
         return fn
 
     return deco
