@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ibkr.errors import EncodeError
+from ibkr.errors import DecodeError, EncodeError
 from ibkr.protocol.fields import (
     BOOL,
     INT,
@@ -254,7 +254,11 @@ class _Condition(Kind):
         conj = r.next(f"{name}.conjunction")
         if conj not in (b"a", b"o"):
             raise r.error(f"condition conjunction {conj!r} is neither 'a' nor 'o'", f"{name}.conjunction", conj)
-        values = decode_layout(r, _CONDITION_LAYOUTS[kind], sv)
+        try:
+            values = decode_layout(r, _CONDITION_LAYOUTS[kind], sv)
+        except DecodeError as exc:
+            exc.field = f"{name}.{exc.field}"
+            raise
         return cls(is_conjunction_connection=conj == b"a", **values)
 
 
