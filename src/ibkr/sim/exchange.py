@@ -1,0 +1,607 @@
+"""The paper exchange: market state, the order lifecycle and matching, executions and accounts.
+
+``Exchange`` is pure and synchronous: time comes from the injected clock, randomness from the seed,
+and every call that changes something returns the resulting events (``ibkr.sim.events``) in the
+order TWS sends the messages. All state (orders, executions, positions, id counters) lives here, so
+the servers in front of it can restart without losing anything.
+
+Events (see ``ibkr.sim.events`` for the fields):
+
+- ``QuoteUpdate(con_id, quote)``: level 1 after a step or after our fills moved the touch;
+- ``TradeUpdate(con_id, price, size, time, volume)``: a print (market or our own fill);
+- ``DepthUpdate(con_id, rows)``: MARKET_DEPTH rows (position, operation, side, price, size, maker);
+- ``OrderUpdate(order)``: OPEN_ORDER + ORDER_STATUS of a snapshot of the order;
+- ``OrderError(client_id, order_id, code, text)``: ERR_MSG for an order (rejections 103 / 104 /
+  110 / 200 / 201 / 387, cancel notice 202, failed cancels 10147 / 10148);
+- ``Execution`` + ``Commission``: EXECUTION_DATA and COMMISSION_REPORT of one fill;
+- ``PositionUpdate(account, instrument, position, avg_cost)``: the position after a fill;
+- ``WhatIf``: the margin and commission preview of a what-if order.
+
+Order lifecycle (TWS sequencing): a transmitted order is acknowledged PreSubmitted then Submitted;
+a bracket child waits PreSubmitted until its parent fills; an untriggered stop stays PreSubmitted;
+fills update filled / remaining until Filled; cancels end in Cancelled (+ 202); rejected orders end
+Inactive (+ the error). An order placed with ``transmit=False`` is held silently (PendingSubmit,
+listed among open orders) until an order of its family (same parent) arrives with
+``transmit=True``. With ``ack_delay`` > 0, new orders stay PendingSubmit until that many clock
+seconds have passed at a later ``step()`` / ``poll()``.
+
+Matching: an order takes liquidity level by level from the depth book, never more than a level
+displays and never beyond its limit; what it takes leaves the book (depth rows), prints a trade and
+moves the touch. Whatever is left rests and is matched again after each market step, when new
+liquidity is displayed (fills of a resting order report last_liquidity 1, aggressive ones 2). IOC
+orders cancel what they could not fill at once. Stops trigger on the last price (stocks, futures)
+or on the quote (FX).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from decimal import Decimal
+
+from ibkr.sim.account import Account, AccountSummary, AccountValue, PnlSingle, PortfolioRow
+from ibkr.sim.book import ASK, BID, DepthBook, DepthOp
+from ibkr.sim.clock import Clock, SystemClock
+from ibkr.sim.events import (
+    Commission,
+    DepthUpdate,
+    Event,
+    Execution,
+    OrderError,
+    OrderUpdate,
+    PositionUpdate,
+    QuoteUpdate,
+    TradeUpdate,
+    WhatIf,
+)
+from ibkr.sim.instruments import ContractQuery, Instrument, Universe, build_universe, local_date, zone
+from ibkr.sim.orders import Order, OrderSpec, Reject, check_order, commission_to_date
+from ibkr.sim.prices import PriceProcess, Quote
+
+__all__ = ["Exchange", "ContractRef", "DEFAULT_ACCOUNT"]
+
+DEFAULT_ACCOUNT = "DU1234567"
+ContractRef = ContractQuery | Instrument | int
+Key = tuple[int, int]  # (client_id, order_id): TWS order ids belong to the client that placed them
+
+_NO_CONTRACT = "No security definition has been found for the request"
+_REJECTED = "Order rejected - reason:"
+_EXEC_PREFIX = 0x0000E0D5
+_EXEC_BASE = 0x67FE0000
+_PERM_BASE = 1_000_000_000
+
+
+class Exchange:
+    """One simulated market with its accounts; see the module docstring for the event protocol."""
+
+    def __init__(
+        self,
+        *,
+        seed: int = 1,
+        clock: Clock | None = None,
+        accounts: Sequence[str] = (DEFAULT_ACCOUNT,),
+        universe: Universe | None = None,
+        initial_cash: float = 1_000_000.0,
+        depth: int = 10,
+        time_zone: str = "US/Eastern",
+    ) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.seed = seed
+        self.time_zone = time_zone
+        now = self.clock.time()
+        self.universe = universe or build_universe(local_date(now, time_zone))
+        self._prices = {i.con_id: PriceProcess(i, seed, now) for i in self.universe}
+        self._books = {i.con_id: DepthBook(i, seed, self._prices[i.con_id].quote, depth) for i in self.universe}
+        if not accounts:
+            raise ValueError("an exchange needs at least one account")
+        self.accounts = {name: Account(name, initial_cash) for name in accounts}
+        self.default_account = accounts[0]
+        self._orders: dict[Key, Order] = {}
+        self._live: dict[Key, Order] = {}
+        self._executions: list[Execution] = []
+        self._commissions: dict[str, Commission] = {}
+        self._next_id: dict[int, int] = {}
+        self._perm_seq = 0
+        self._exec_seq = 0
+        self._pending_acks: list[tuple[float, Key]] = []
+        #: fault hooks: the next new order is rejected with (code, text); acks wait this many seconds
+        self.reject_next: Reject | None = None
+        self.ack_delay = 0.0
+
+    # --- market ---------------------------------------------------------------------------------
+
+    def instrument(self, con_id: int) -> Instrument | None:
+        return self.universe.get(con_id)
+
+    def resolve(self, **fields: str | int) -> list[Instrument]:
+        """Contract lookup as REQ_CONTRACT_DATA does it (keywords of ``ContractQuery``)."""
+        return self.universe.resolve_query(ContractQuery(**fields))  # type: ignore[arg-type]
+
+    def quote(self, con_id: int) -> Quote:
+        return replace(self._prices[con_id].quote)
+
+    def book(self, con_id: int) -> DepthBook:
+        return self._books[con_id]
+
+    def depth_snapshot(self, con_id: int) -> list[DepthOp]:
+        """The book as insert rows, for a new REQ_MKT_DEPTH subscriber."""
+        return self._books[con_id].snapshot()
+
+    def marks(self) -> dict[int, float]:
+        """The mark (mid) of every instrument, for valuations."""
+        return {con_id: p.quote.mid for con_id, p in self._prices.items()}
+
+    def rates(self) -> dict[str, float]:
+        """USD per unit of each currency, from the FX mids."""
+        out = {"USD": 1.0}
+        for inst in self.universe:
+            if inst.sec_type != "CASH":
+                continue
+            mid = self._prices[inst.con_id].quote.mid
+            if inst.currency == "USD":
+                out.setdefault(inst.symbol, mid)
+            elif inst.symbol == "USD":
+                out.setdefault(inst.currency, 1.0 / mid)
+        return out
+
+    def step(self, con_id: int | None = None) -> list[Event]:
+        """Advance the market one step for one instrument (or all): quote, trades, depth, then the
+        stops and resting orders it reaches. Also releases acknowledgements that are due."""
+        events = self.poll()
+        for cid in (con_id,) if con_id is not None else tuple(self._prices):
+            events += self._step_one(cid)
+        return events
+
+    def poll(self) -> list[Event]:
+        """Release the delayed acknowledgements that are due (see ``ack_delay``)."""
+        now = self.clock.time()
+        due = [key for at, key in self._pending_acks if at <= now]
+        self._pending_acks = [(at, key) for at, key in self._pending_acks if at > now]
+        events: list[Event] = []
+        for key in due:
+            order = self._orders[key]
+            if order.status == "PendingSubmit":
+                events += self._acknowledge(order)
+        return events
+
+    def _step_one(self, con_id: int) -> list[Event]:
+        now = self.clock.time()
+        process = self._prices[con_id]
+        traded = process.step(now)
+        q = process.quote
+        events: list[Event] = [QuoteUpdate(con_id, replace(q))]
+        if traded:
+            events.append(TradeUpdate(con_id, q.last, q.last_size, now, q.volume))
+        rows = self._books[con_id].step(q)
+        if rows:
+            events.append(DepthUpdate(con_id, rows))
+        for order in sorted((o for o in self._live.values() if o.instrument.con_id == con_id), key=_by_perm):
+            if order.status == "PreSubmitted" and not self._waiting(order):
+                events += self._go_live(order)
+            elif order.status == "Submitted":
+                events += self._work(order, passive=order.rested)
+        return events
+
+    # --- placing, modifying, cancelling -----------------------------------------------------------
+
+    def next_order_id(self, client_id: int) -> int:
+        """NEXT_VALID_ID for a client: above every id it used (unless rolled back by ``restart``)."""
+        return self._next_id.get(client_id, 1)
+
+    def reject_next_order(self, code: int = 201, text: str = f"{_REJECTED}Simulated rejection") -> None:
+        self.reject_next = (code, text)
+
+    def place_order(self, client_id: int, order_id: int, contract: ContractRef, spec: OrderSpec) -> list[Event]:
+        """PLACE_ORDER: a new order, or a modification when the id names a working order."""
+        self._next_id[client_id] = max(self.next_order_id(client_id), order_id + 1)
+        existing = self._orders.get((client_id, order_id))
+        if existing is not None:
+            if existing.done:
+                if existing.status == "Filled":
+                    return [OrderError(client_id, order_id, 104, "Can't modify a filled order.")]
+                return [OrderError(client_id, order_id, 103, "Duplicate order id")]
+            return self._modify(existing, contract, spec)
+        inst, problem = self._instrument_for(contract)
+        if inst is None:
+            return [OrderError(client_id, order_id, 200, problem)]
+        order = self._new_order(client_id, order_id, inst, spec)
+        reject = self._precheck(order, spec)
+        if spec.what_if:
+            return [OrderError(client_id, order_id, *reject)] if reject else [self._what_if(order)]
+        self._perm_seq += 1
+        order.perm_id = _PERM_BASE + self._perm_seq
+        self._orders[client_id, order_id] = order
+        if reject is not None:
+            order.status, order.completed_at = "Inactive", order.placed_at
+            return [OrderError(client_id, order_id, *reject), OrderUpdate(replace(order))]
+        self._live[client_id, order_id] = order
+        return self._transmit(order) if spec.transmit else []
+
+    def _new_order(self, client_id: int, order_id: int, inst: Instrument, spec: OrderSpec) -> Order:
+        return Order(
+            order_id=order_id, client_id=client_id, perm_id=0, account=spec.account or self.default_account,
+            instrument=inst, action=spec.action, total_quantity=spec.total_quantity, order_type=spec.order_type,
+            lmt_price=spec.lmt_price, aux_price=spec.aux_price, tif=spec.tif, oca_group=spec.oca_group,
+            oca_type=spec.oca_type, parent_id=spec.parent_id, transmit=spec.transmit, outside_rth=spec.outside_rth,
+            order_ref=spec.order_ref, placed_at=self.clock.time(), remaining=spec.total_quantity,
+        )  # fmt: skip
+
+    def _precheck(self, order: Order, spec: OrderSpec) -> Reject | None:
+        if self.reject_next is not None and not spec.what_if:
+            forced, self.reject_next = self.reject_next, None
+            return forced
+        if order.account not in self.accounts:
+            return 201, f"{_REJECTED}Invalid account code {order.account!r}"
+        reject = check_order(spec, order.instrument, self._prices[order.instrument.con_id].quote.mid)
+        if reject is not None:
+            return reject
+        if order.parent_id:
+            parent = self._orders.get((order.client_id, order.parent_id))
+            if parent is None or (parent.done and parent.status != "Filled"):
+                return 201, f"{_REJECTED}Parent order {order.parent_id} is not working"
+        return None if spec.what_if else self._margin_problem(order)
+
+    def _margin_problem(self, order: Order) -> Reject | None:
+        account, marks, rates = self.accounts[order.account], self.marks(), self.rates()
+        inst = order.instrument
+        before, _ = account.margin(marks, rates)
+        after, _ = account.margin(marks, rates, {inst.con_id: (inst, order.total_quantity * order.sign)})
+        equity = account.net_liquidation(marks, rates)
+        if after > equity and after > before:
+            return 201, (
+                f"{_REJECTED}YOUR ORDER IS NOT ACCEPTED. IN ORDER TO OBTAIN THE DESIRED POSITION YOUR EQUITY WITH "
+                f"LOAN VALUE [{equity:.2f} USD] MUST EXCEED THE INITIAL MARGIN [{after:.2f} USD]"
+            )
+        return None
+
+    def _modify(self, order: Order, contract: ContractRef, spec: OrderSpec) -> list[Event]:
+        client_id, order_id = order.client_id, order.order_id
+        inst, _ = self._instrument_for(contract)
+        if inst is None or inst.con_id != order.instrument.con_id or spec.action != order.action:
+            return [OrderError(client_id, order_id, 201, f"{_REJECTED}The contract or side of an order cannot change")]
+        reject = check_order(spec, inst, self._prices[inst.con_id].quote.mid)
+        if reject is None and spec.total_quantity < order.filled:
+            reject = 201, f"{_REJECTED}The new quantity is below the filled quantity {order.filled}"
+        if reject is not None:
+            return [OrderError(client_id, order_id, *reject)]
+        held = not order.transmit
+        order.apply_spec(spec)
+        order.rested = False
+        if order.remaining <= 0:
+            return self._finish_filled(order)
+        if held:
+            return self._transmit(order) if spec.transmit else []
+        if order.status == "PendingSubmit":
+            return []  # the delayed ack will carry the new values
+        events: list[Event] = [OrderUpdate(replace(order))]
+        if order.status == "Submitted":
+            return events + self._work(order, passive=False)
+        return events if self._waiting(order) else events + self._go_live(order)
+
+    def cancel_order(self, client_id: int, order_id: int) -> list[Event]:
+        """CANCEL_ORDER: Cancelled + 202, or 10147 (unknown id) / 10148 (already finished)."""
+        order = self._orders.get((client_id, order_id))
+        if order is None:
+            return [
+                OrderError(client_id, order_id, 10147, f"OrderId {order_id} that needs to be cancelled is not found.")
+            ]
+        if order.done:
+            text = f"OrderId {order_id} that needs to be cancelled cannot be cancelled, state: {order.status}."
+            return [OrderError(client_id, order_id, 10148, text)]
+        return self._cancel(order)
+
+    def global_cancel(self) -> list[Event]:
+        """REQ_GLOBAL_CANCEL: cancel every working order of every client."""
+        events: list[Event] = []
+        for order in sorted(self._live.values(), key=_by_perm):
+            if not order.done:
+                events += self._cancel(order)
+        return events
+
+    # --- lifecycle steps --------------------------------------------------------------------------
+
+    def _transmit(self, order: Order) -> list[Event]:
+        """Send ``order`` and every held order of its family (TWS transmits the whole bracket)."""
+        root = order.parent_id or order.order_id
+        family = [
+            o
+            for o in self._live.values()
+            if o.client_id == order.client_id
+            and not o.transmit
+            and (o.parent_id or o.order_id) == root
+            and o is not order
+        ]
+        events: list[Event] = []
+        for o in [*sorted(family, key=lambda o: o.order_id), order]:
+            o.transmit = True
+            if self.ack_delay > 0:
+                self._pending_acks.append((self.clock.time() + self.ack_delay, (o.client_id, o.order_id)))
+            else:
+                events += self._acknowledge(o)
+        return events
+
+    def _acknowledge(self, order: Order) -> list[Event]:
+        order.status = "PreSubmitted"
+        events: list[Event] = [OrderUpdate(replace(order))]
+        return events if self._waiting(order) else events + self._go_live(order)
+
+    def _waiting(self, order: Order) -> bool:
+        """A bracket child whose parent has not filled yet."""
+        if not order.parent_id:
+            return False
+        parent = self._orders.get((order.client_id, order.parent_id))
+        return parent is not None and parent.status != "Filled"
+
+    def _go_live(self, order: Order) -> list[Event]:
+        if order.is_stop and not order.triggered:
+            if not self._stop_hit(order):
+                return []
+            order.triggered = True
+        order.status = "Submitted"
+        return [OrderUpdate(replace(order)), *self._work(order, passive=False)]
+
+    def _stop_hit(self, order: Order) -> bool:
+        q = self._prices[order.instrument.con_id].quote
+        # IB's default trigger: the last price, except for FX where it is the quote
+        reference = (q.ask if order.sign > 0 else q.bid) if order.instrument.sec_type == "CASH" else q.last
+        stop = order.aux_price or 0.0
+        return (reference - stop) * order.sign >= -1e-9
+
+    def _work(self, order: Order, passive: bool) -> list[Event]:
+        events = self._match(order, passive)
+        if order.status == "Submitted":
+            if order.tif == "IOC":
+                events += self._cancel(order, notice=False)
+            else:
+                order.rested = True
+        return events
+
+    def _match(self, order: Order, passive: bool) -> list[Event]:
+        con_id, sign, limit = order.instrument.con_id, order.sign, order.limit
+        book, process = self._books[con_id], self._prices[con_id]
+        side = ASK if sign > 0 else BID
+        levels = book.side(side)
+        events: list[Event] = []
+        rows: list[DepthOp] = []
+        taken: list[tuple[float, int]] = []
+        while order.remaining > 0 and levels and order.status == "Submitted":
+            level = levels[0]
+            if limit is not None and (level.price - limit) * sign > 1e-9:
+                break
+            qty = min(order.remaining, Decimal(level.size))
+            price, venue = level.price, level.market_maker
+            rows.append(book.take(side, 0, math.ceil(qty)))
+            taken.append((price, math.ceil(qty)))
+            events += self._fill(order, qty, price, venue, 1 if passive else 2)
+        if not taken:
+            return events
+        now = self.clock.time()
+        events.append(DepthUpdate(con_id, rows))
+        for price, size in taken:
+            process.record_trade(price, size, now)
+            events.append(TradeUpdate(con_id, price, size, now, process.quote.volume))
+        self._sync_touch(con_id, taken[-1][0])
+        events.append(QuoteUpdate(con_id, replace(process.quote)))
+        return events
+
+    def _sync_touch(self, con_id: int, last_taken: float) -> None:
+        """Make level 1 the top of the book again; a side emptied by a sweep quotes one tick past
+        the last price taken, with no size, until the next step displays new liquidity."""
+        book, process = self._books[con_id], self._prices[con_id]
+        tick = book.tick
+        bid, bid_size = (book.bids[0].price, book.bids[0].size) if book.bids else (max(tick, last_taken - tick), 0)
+        ask, ask_size = (book.asks[0].price, book.asks[0].size) if book.asks else (last_taken + tick, 0)
+        process.set_touch(bid, bid_size, ask, ask_size)
+
+    def _fill(self, order: Order, qty: Decimal, price: float, venue: str, liquidity: int) -> list[Event]:
+        now, inst = self.clock.time(), order.instrument
+        rate = self.rates().get(inst.currency, 1.0)
+        order.filled += qty
+        order.remaining -= qty
+        order.fill_value += float(qty) * price
+        order.avg_fill_price = order.fill_value / float(order.filled)
+        order.last_fill_price = price
+        to_date = commission_to_date(inst, order.filled, order.fill_value * inst.factor * rate)
+        fee, order.commission = round(to_date - order.commission, 6), to_date
+        account = self.accounts[order.account]
+        realized = account.apply_fill(inst, qty * order.sign, price, fee, rate)
+        self._exec_seq += 1
+        exec_id = f"{_EXEC_PREFIX:08x}.{_EXEC_BASE + self._exec_seq:08x}.01.01"
+        stamp = dt.datetime.fromtimestamp(now, zone(self.time_zone)).strftime("%Y%m%d  %H:%M:%S")
+        execution = Execution(
+            exec_id=exec_id, order_id=order.order_id, client_id=order.client_id, perm_id=order.perm_id,
+            account=order.account, instrument=inst, time=now, time_str=stamp, exchange=venue,
+            side="BOT" if order.sign > 0 else "SLD", shares=qty, price=price, cum_qty=order.filled,
+            avg_price=order.avg_fill_price, order_ref=order.order_ref, last_liquidity=liquidity,
+        )  # fmt: skip
+        report = Commission(exec_id, order.client_id, order.account, fee, "USD", realized)
+        self._executions.append(execution)
+        self._commissions[exec_id] = report
+        position = account.positions[inst.con_id]
+        events: list[Event] = [execution]
+        if order.remaining <= 0:
+            events += self._finish_filled(order)
+        else:
+            events.append(OrderUpdate(replace(order)))
+        events += [report, PositionUpdate(order.account, inst, position.quantity, position.avg_cost)]
+        return events + self._oca(order, qty)
+
+    def _finish_filled(self, order: Order) -> list[Event]:
+        order.status, order.completed_at = "Filled", self.clock.time()
+        self._live.pop((order.client_id, order.order_id), None)
+        events: list[Event] = [OrderUpdate(replace(order))]
+        children = [o for o in self._live.values() if o.client_id == order.client_id and o.parent_id == order.order_id]
+        for child in sorted(children, key=_by_perm):
+            if child.status == "PreSubmitted":
+                events += self._go_live(child)
+        return events
+
+    def _oca(self, order: Order, qty: Decimal) -> list[Event]:
+        """One Cancels All: type 1 (and unset) cancels the group's other orders on a fill; types 2
+        and 3 reduce them by the filled quantity."""
+        if not order.oca_group:
+            return []
+        events: list[Event] = []
+        group = [
+            o
+            for o in self._live.values()
+            if o.oca_group == order.oca_group and o.account == order.account and o is not order
+        ]
+        for other in sorted(group, key=_by_perm):
+            if other.done:
+                continue
+            if order.oca_type in (2, 3):
+                other.total_quantity -= qty
+                other.remaining -= qty
+                if other.remaining > 0:
+                    events.append(OrderUpdate(replace(other)))
+                    continue
+            events += self._cancel(other)
+        return events
+
+    def _cancel(self, order: Order, notice: bool = True) -> list[Event]:
+        order.status, order.completed_at = "Cancelled", self.clock.time()
+        self._live.pop((order.client_id, order.order_id), None)
+        events: list[Event] = [OrderUpdate(replace(order))]
+        if notice:
+            events.append(OrderError(order.client_id, order.order_id, 202, "Order Canceled - reason:"))
+        children = [o for o in self._live.values() if o.client_id == order.client_id and o.parent_id == order.order_id]
+        for child in sorted(children, key=_by_perm):
+            events += self._cancel(child, notice)
+        return events
+
+    def _what_if(self, order: Order) -> WhatIf:
+        account, marks, rates = self.accounts[order.account], self.marks(), self.rates()
+        inst, q = order.instrument, self._prices[order.instrument.con_id].quote
+        init_before, maint_before = account.margin(marks, rates)
+        extra = {inst.con_id: (inst, order.total_quantity * order.sign)}
+        init_after, maint_after = account.margin(marks, rates, extra)
+        equity = account.net_liquidation(marks, rates)
+        price = order.limit or order.aux_price or (q.ask if order.sign > 0 else q.bid)
+        value = float(order.total_quantity) * price * inst.factor * rates.get(inst.currency, 1.0)
+        fee = commission_to_date(inst, order.total_quantity, value)
+        warning = "" if init_after <= equity - fee else "Insufficient equity for the initial margin"
+        order.status = "PreSubmitted"
+        return WhatIf(
+            client_id=order.client_id, order_id=order.order_id, order=order, init_margin_before=init_before,
+            maint_margin_before=maint_before, equity_with_loan_before=equity,
+            init_margin_change=init_after - init_before, maint_margin_change=maint_after - maint_before,
+            equity_with_loan_change=-fee, init_margin_after=init_after, maint_margin_after=maint_after,
+            equity_with_loan_after=equity - fee, commission=fee, min_commission=fee, max_commission=fee,
+            commission_currency="USD", warning_text=warning,
+        )  # fmt: skip
+
+    def _instrument_for(self, contract: ContractRef) -> tuple[Instrument | None, str]:
+        if isinstance(contract, int):
+            found = [i] if (i := self.universe.get(contract)) is not None else []
+        elif isinstance(contract, Instrument):
+            found = [contract] if self.universe.get(contract.con_id) == contract else []
+        else:
+            found = self.universe.resolve_query(contract)
+        if len(found) == 1:
+            return found[0], ""
+        return None, _NO_CONTRACT if not found else "The contract description specified is ambiguous."
+
+    # --- queries ----------------------------------------------------------------------------------
+
+    def order(self, client_id: int, order_id: int) -> Order | None:
+        return self._orders.get((client_id, order_id))
+
+    def open_orders(self, client_id: int | None = None, account: str | None = None) -> list[Order]:
+        """Working and held orders (REQ_OPEN_ORDERS: one client; REQ_ALL_OPEN_ORDERS: None)."""
+        return _select(self._live.values(), client_id, account)
+
+    def completed_orders(self, client_id: int | None = None, account: str | None = None) -> list[Order]:
+        """Filled, cancelled and rejected orders (REQ_COMPLETED_ORDERS)."""
+        return _select((o for o in self._orders.values() if o.done), client_id, account)
+
+    def executions(
+        self,
+        *,
+        client_id: int | None = None,
+        account: str | None = None,
+        symbol: str | None = None,
+        sec_type: str | None = None,
+        exchange: str | None = None,
+        side: str | None = None,
+        since: float | None = None,
+    ) -> list[Execution]:
+        """REQ_EXECUTIONS with its filter (None = any; side BUY / SELL or BOT / SLD; ``since`` epoch)."""
+        side = {"BUY": "BOT", "SELL": "SLD"}.get(side or "", side)
+        return [
+            e
+            for e in self._executions
+            if (client_id is None or e.client_id == client_id)
+            and (account is None or e.account == account)
+            and (symbol is None or e.instrument.symbol == symbol)
+            and (sec_type is None or e.instrument.sec_type == sec_type)
+            and (exchange is None or exchange in (e.exchange, e.instrument.exchange))
+            and (side is None or e.side == side)
+            and (since is None or e.time >= since)
+        ]
+
+    def commission_report(self, exec_id: str) -> Commission | None:
+        return self._commissions.get(exec_id)
+
+    # --- accounts ---------------------------------------------------------------------------------
+
+    def account(self, name: str | None = None) -> Account:
+        return self.accounts[name or self.default_account]
+
+    def positions(self, account: str | None = None) -> list[PositionUpdate]:
+        """POSITION rows of REQ_POSITIONS (positions closed today included, at zero)."""
+        return [
+            PositionUpdate(a.name, p.instrument, p.quantity, p.avg_cost)
+            for a in self.accounts.values()
+            if account is None or a.name == account
+            for p in a.positions.values()
+        ]
+
+    def summary(self, account: str | None = None) -> AccountSummary:
+        return self.account(account).summary(self.marks(), self.rates())
+
+    def account_values(self, account: str | None = None) -> list[AccountValue]:
+        return self.account(account).account_values(self.marks(), self.rates())
+
+    def portfolio(self, account: str | None = None) -> list[PortfolioRow]:
+        return self.account(account).portfolio(self.marks())
+
+    def pnl_single(self, con_id: int, account: str | None = None) -> PnlSingle | None:
+        return self.account(account).pnl_single(con_id, self.marks(), self.rates())
+
+    # --- restarts and sessions --------------------------------------------------------------------
+
+    def restart(self, *, rollback_ids: bool = True, next_id: int = 1) -> None:
+        """A gateway restart: state is kept; the next valid ids may fall back to ``next_id`` (as a
+        real gateway's can), so clients that trust them collide with old ids (103)."""
+        if rollback_ids:
+            for client_id in self._next_id:
+                self._next_id[client_id] = next_id
+
+    def end_of_day(self) -> list[Event]:
+        """Close the session: DAY orders expire, closes roll, daily PnL restarts."""
+        events: list[Event] = []
+        for order in sorted(self._live.values(), key=_by_perm):
+            if order.tif == "DAY" and not order.done:
+                events += self._cancel(order, notice=False)
+        for process in self._prices.values():
+            process.roll_day()
+        marks, rates = self.marks(), self.rates()
+        for account in self.accounts.values():
+            account.roll_day(marks, rates)
+        return events
+
+
+def _by_perm(order: Order) -> int:
+    return order.perm_id
+
+
+def _select(orders: Iterable[Order], client_id: int | None, account: str | None) -> list[Order]:
+    chosen = [
+        o
+        for o in orders
+        if (client_id is None or o.client_id == client_id) and (account is None or o.account == account)
+    ]
+    return sorted(chosen, key=_by_perm)

@@ -1,0 +1,126 @@
+"""Seeded price processes: one random walk in ticks per instrument, kept as a level-1 quote.
+
+Each instrument has its own ``random.Random`` seeded from (seed, con_id), so its path depends only
+on the seed and on the calls made for that instrument, never on other instruments. Prices live as
+integer ticks (no float drift) and never fall below one tick; sizes are whole units: shares,
+currency units (FX quotes in millions) or contracts.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ibkr.sim.instruments import Instrument
+
+__all__ = ["Quote", "PriceProcess", "LOT", "price_digits"]
+
+#: the unit of displayed size per sec type (stocks trade in round lots, IDEALPRO in millions)
+LOT: dict[str, int] = {"STK": 100, "CASH": 1_000_000, "FUT": 1}
+
+#: spread in ticks -> weight
+_SPREADS = {"STK": ((1, 6), (2, 3), (3, 1)), "CASH": ((1, 5), (2, 4), (3, 1)), "FUT": ((1, 1),)}
+
+_TRADE_PROBABILITY = 0.5
+
+
+def price_digits(tick: float) -> int:
+    exponent = Decimal(repr(tick)).normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+@dataclass(slots=True)
+class Quote:
+    """Level-1 state of one instrument (sizes in whole units; ``close`` is the previous close)."""
+
+    bid: float
+    ask: float
+    bid_size: int
+    ask_size: int
+    last: float
+    last_size: int
+    volume: int
+    high: float
+    low: float
+    open: float
+    close: float
+    last_time: float
+
+    @property
+    def mid(self) -> float:
+        return (self.bid + self.ask) / 2
+
+
+class PriceProcess:
+    """The level-1 random walk of one instrument."""
+
+    __slots__ = ("_bid", "_spread", "_weights", "digits", "instrument", "lot", "quote", "rng", "tick")
+
+    def __init__(self, instrument: Instrument, seed: int, now: float) -> None:
+        self.instrument = instrument
+        self.rng = random.Random(f"prices:{seed}:{instrument.con_id}")
+        self.tick = instrument.min_tick
+        self.digits = price_digits(self.tick)
+        self.lot = LOT[instrument.sec_type]
+        self._weights = _SPREADS[instrument.sec_type]
+        self._spread = self._draw_spread()
+        self._bid = max(1, round(instrument.initial_price / self.tick) - self._spread // 2)
+        first = self.price(self._bid + self._spread // 2) if self._spread > 1 else self.price(self._bid)
+        self.quote = Quote(
+            bid=self.price(self._bid), ask=self.price(self._bid + self._spread), bid_size=self._draw_size(),
+            ask_size=self._draw_size(), last=first, last_size=0, volume=0, high=first, low=first, open=first,
+            close=self.price(round(instrument.initial_price / self.tick)), last_time=now,
+        )  # fmt: skip
+
+    def price(self, ticks: int) -> float:
+        return round(ticks * self.tick, self.digits)
+
+    def ticks(self, price: float) -> int:
+        return round(price / self.tick)
+
+    def _draw_spread(self) -> int:
+        values, weights = zip(*self._weights, strict=True)
+        return int(self.rng.choices(values, weights)[0])
+
+    def _draw_size(self) -> int:
+        return self.lot * self.rng.randint(1, 20)
+
+    def step(self, now: float) -> bool:
+        """Move the quote one step; True when a trade printed (``last`` / ``volume`` changed)."""
+        rng = self.rng
+        sigma = max(0.5, self.quote.mid * self.instrument.volatility / self.tick)
+        self._bid = max(1, self._bid + round(rng.gauss(0.0, sigma)))
+        self._spread = self._draw_spread()
+        q = self.quote
+        q.bid, q.ask = self.price(self._bid), self.price(self._bid + self._spread)
+        q.bid_size, q.ask_size = self._draw_size(), self._draw_size()
+        if rng.random() >= _TRADE_PROBABILITY:
+            return False
+        at_ask = rng.random() < 0.5
+        self.record_trade(q.ask if at_ask else q.bid, self.lot * rng.randint(1, 10), now)
+        return True
+
+    def record_trade(self, price: float, size: int, now: float) -> None:
+        q = self.quote
+        q.last, q.last_size, q.last_time = price, size, now
+        q.volume += size
+        q.high, q.low = max(q.high, price), min(q.low, price)
+
+    def set_touch(self, bid: float, bid_size: int, ask: float, ask_size: int) -> None:
+        """Move the quote to a new touch (after our fills took liquidity out of the book)."""
+        bid_ticks, ask_ticks = max(1, self.ticks(bid)), self.ticks(ask)
+        self._bid, self._spread = bid_ticks, max(1, ask_ticks - bid_ticks)
+        q = self.quote
+        q.bid, q.ask, q.bid_size, q.ask_size = (
+            self.price(self._bid),
+            self.price(self._bid + self._spread),
+            bid_size,
+            ask_size,
+        )
+
+    def roll_day(self) -> None:
+        """End of session: the last price becomes the close, the day's counters restart."""
+        q = self.quote
+        q.close = q.open = q.high = q.low = q.last
+        q.volume = 0
