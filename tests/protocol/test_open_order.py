@@ -5,6 +5,7 @@ at 176/178/187/200, every field checked against the official decoder, the real T
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -567,3 +568,41 @@ def test_bad_execution_and_commission() -> None:
     with pytest.raises(DecodeError) as err:
         decode_payload(wire("59␀1␀e␀abc␀USD␀␀␀␀"), 200, SERVER_MESSAGES)
     assert err.value.field == "commission"
+
+
+# --- ib_async (negotiates at most sv 178) decodes what the server role writes ---------------------
+
+
+class _AsyncWrapper:
+    """Records the wrapper methods ib_async's decoder calls (it logs and swallows its own errors)."""
+
+    class ib:
+        TimezoneTWS = None
+
+    defaultTimezone = dt.UTC
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: self.calls.append(name)
+
+
+@pytest.mark.parametrize("sv", [176, 178])
+def test_ib_async_decodes_the_order_messages(sv: int) -> None:
+    from ib_async.decoder import Decoder
+
+    from tests.protocol.samples_orders import SAMPLES
+
+    expected = {
+        OpenOrder: "openOrder",
+        CompletedOrder: "completedOrder",
+        ExecutionData: "execDetails",
+        CommissionReport: "commissionReport",
+        OrderStatus: "orderStatus",
+    }
+    server = [m for m in SAMPLES if type(m) in expected] + [tws_mkt()]
+    for msg in server:
+        wrapper = _AsyncWrapper()
+        Decoder(wrapper, sv).interpret(encode_payload(msg, sv).decode().split("\0")[:-1])
+        assert wrapper.calls == [expected[type(msg)]], type(msg).__name__

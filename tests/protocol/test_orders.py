@@ -21,6 +21,7 @@ from ibkr.protocol.message import (
     encode_payload,
     split_payload,
 )
+from ibkr.protocol.messages.executions import ReqExecutions
 from ibkr.protocol.messages.orders import (
     CancelOrder,
     CompletedOrdersEnd,
@@ -35,9 +36,9 @@ from ibkr.protocol.messages.orders import (
     ReqOpenOrders,
 )
 from ibkr.protocol.models import Contract
-from ibkr.protocol.order_models import PriceCondition
+from ibkr.protocol.order_models import ExecutionFilter, PriceCondition
 from tests.oracle import ibapi_decode, ibapi_sent
-from tests.protocol.ibapi_orders import ibapi_contract, ibapi_order
+from tests.protocol.ibapi_orders import ibapi_contract, ibapi_exec_filter, ibapi_order
 from tests.protocol.samples_orders import SAMPLES
 
 VERSIONS = [176, 178, 187, 200]
@@ -529,3 +530,36 @@ def test_encoding_a_bad_value_names_the_field() -> None:
     with pytest.raises(EncodeError) as err:
         encode_payload(bad, 200)
     assert err.value.field.startswith("conditions")
+
+
+# --- REQ_EXECUTIONS ------------------------------------------------------------------------------
+
+_FILTER = ExecutionFilter(
+    client_id=7, acct_code="DU1", symbol="AAPL", side="BUY", last_n_days=3, specific_dates=[20250101]
+)
+
+EXEC_TABLE = [
+    (ReqExecutions(1004), 176, "7␀3␀1004␀0␀␀␀␀␀␀␀"),
+    (ReqExecutions(1004), 178, "7␀3␀1004␀0␀␀␀␀␀␀␀"),
+    (ReqExecutions(1004), 187, "7␀3␀1004␀0␀␀␀␀␀␀␀"),
+    (ReqExecutions(1004), 200, "7␀3␀1004␀0␀␀␀␀␀␀␀2147483647␀0␀"),
+    (ReqExecutions(1004, _FILTER), 200, "7␀3␀1004␀7␀DU1␀␀AAPL␀␀␀BUY␀3␀1␀20250101␀"),
+]
+
+
+@pytest.mark.parametrize(("msg", "sv", "text"), EXEC_TABLE)
+def test_req_executions_byte_table(msg: ReqExecutions, sv: int, text: str) -> None:
+    assert encode_payload(msg, sv) == wire(text)
+    assert decode_payload(wire(text), sv, CLIENT_MESSAGES) == msg
+
+
+@pytest.mark.parametrize("sv", VERSIONS)
+def test_req_executions_matches_official_client(sv: int) -> None:
+    plain = ExecutionFilter(client_id=7, acct_code="DU1", time="20250101 00:00:00", symbol="AAPL", side="BUY")
+    assert ibapi_sent(sv, lambda c: c.reqExecutions(1004, ibapi_exec_filter(plain))) == [
+        encode_payload(ReqExecutions(1004, plain), sv)
+    ]
+    if sv >= 200:
+        assert ibapi_sent(sv, lambda c: c.reqExecutions(1004, ibapi_exec_filter(_FILTER))) == [
+            encode_payload(ReqExecutions(1004, _FILTER), sv)
+        ]
