@@ -53,13 +53,6 @@ _HALF = 1 << (_SUB_BITS - 1)
 _N_BUCKETS = ((MAX_NS.bit_length() - _SUB_BITS) << (_SUB_BITS - 1)) + (1 << _SUB_BITS)
 
 
-def _index(v: int) -> int:
-    s = v.bit_length() - _SUB_BITS
-    if s < 0:
-        return v
-    return (s << (_SUB_BITS - 1)) + (v >> s)
-
-
 def _bucket_bounds(i: int) -> tuple[int, int]:
     """The inclusive range ``[low, high]`` of values that land in bucket ``i``."""
     if i < (1 << _SUB_BITS):
@@ -108,8 +101,9 @@ class LatencyHistogram:
 
     def record(self, ns: int, _lo: int = MIN_NS, _hi: int = MAX_NS) -> None:
         """Add one duration. Out-of-range values are clamped and counted."""
-        # The bounds are default arguments because locals are faster than globals; the bucket
-        # index is _index() inlined; the count is derived from the buckets when read.
+        # The bounds are default arguments because locals are faster than globals; the count is
+        # derived from the buckets when read. Index: values below 256 map to themselves, larger
+        # ones keep their top 8 bits m (128..255) and the shift s: (s << 7) + m.
         if _lo <= ns <= _hi:
             s = ns.bit_length() - 8
             if s > 0:
@@ -166,7 +160,8 @@ class LatencyHistogram:
         n = self.count
         if n == 0:
             return [0.0] * len(ps)
-        ranks = [max(1, math.ceil(p / 100.0 * n)) for p in ps]
+        # The epsilon keeps float noise (99.9 * 1000 / 100 = 999.0000000000001) from moving a rank up.
+        ranks = [max(1, math.ceil(p * n / 100.0 - 1e-9)) for p in ps]
         out: list[float] = []
         lo, hi = float(self._min), float(self._max)
         seen = 0

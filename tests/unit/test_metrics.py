@@ -22,7 +22,7 @@ from ibkr.metrics import (
 def exact(values: list[int], p: float) -> int:
     """Nearest-rank percentile of the clamped values."""
     ordered = sorted(min(max(v, MIN_NS), MAX_NS) for v in values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    rank = max(1, math.ceil(p * len(ordered) / 100 - 1e-9))
     return ordered[rank - 1]
 
 
@@ -118,6 +118,12 @@ def test_merge_into_empty_and_reset() -> None:
     assert (a.count, a.min, a.max, a.underflows) == (0, 0, 0, 0)
     a.record(5000)
     assert (a.count, a.min, a.max) == (1, 5000, 5000)
+
+
+def test_nearest_rank_is_not_moved_by_float_noise() -> None:
+    h = filled(list(range(1000, 1000 * 1001, 1000)))  # 1 us .. 1000 us, 1000 values
+    assert_close(h.percentile(99.9), 999_000)  # rank 999, not 1000
+    assert h.percentile(99.9) < 1_000_000
 
 
 def test_snapshot_is_in_microseconds() -> None:
