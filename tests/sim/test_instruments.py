@@ -52,7 +52,7 @@ def test_universe_contents() -> None:
         (
             {"symbol": "ES", "sec_type": "FUT", "exchange": "CME", "last_trade_date_or_contract_month": "202503"},
             ["ESH5"],
-        ),  # noqa: E501
+        ),
         ({"symbol": "ES", "last_trade_date_or_contract_month": "202506"}, []),
         ({"symbol": "ES", "multiplier": "50"}, ["ESH5"]),
         ({"sec_type": "STK"}, []),
