@@ -11,7 +11,17 @@
     |       |   +-- HandshakeError  the peer's hello is malformed or its version range cannot be served
     |       +-- DecodeError         one message could not be decoded; it names the message and the
     |                               field; the frame was consumed, the stream stays usable
-    +-- ConnectionError_            (defined by the transport layers; see ibkr.transport)
+    +-- TransportError              the connection to TWS (ibkr.transport translates OS errors into these)
+    |   +-- ConnectError            cannot connect: refused, unreachable, unresolvable name, timeout
+    |   |   +-- CertificateError    TLS: the peer's certificate is not trusted
+    |   +-- NotTWSError             something answered, but not the TWS handshake
+    |   +-- ConnectionClosed        the connection went away (``reason`` holds the cause)
+    |   +-- NotConnectedError       the call needs a connection and there is none (or 1100 with
+    |                               OrderPolicy.FAIL)
+    +-- RequestTimeout              a request got no (complete) answer in time (also a TimeoutError)
+    +-- ConfigError                 a setting is invalid (also a ValueError); raised when the config is built
+    +-- OrderValidationError        an order failed the local checks; nothing was sent (also a ValueError)
+    +-- LiveTradingNotAllowed       a live port or a non-paper account without allow_live=True
     +-- TWSError                    TWS sent an error code (ERR_MSG), or the client generated one (5xx);
         |                           code, message, req_id, advanced_order_reject_json, error_time;
         |                           ibkr.error_codes maps every code to its class and severity
@@ -45,6 +55,16 @@ __all__ = [
     "FrameError",
     "HandshakeError",
     "DecodeError",
+    "TransportError",
+    "ConnectError",
+    "CertificateError",
+    "NotTWSError",
+    "ConnectionClosed",
+    "NotConnectedError",
+    "RequestTimeout",
+    "ConfigError",
+    "OrderValidationError",
+    "LiveTradingNotAllowed",
     "TWSError",
     "RequestError",
     "ContractNotFound",
@@ -122,6 +142,58 @@ class DecodeError(RemoteProtocolError):
         self.msg_id = msg_id
         self.field = field
         self.value = value
+
+
+# --- connection, configuration and local validation -----------------------------------------------
+
+
+class TransportError(IBKRError):
+    """The connection to TWS failed or is gone."""
+
+
+class ConnectError(TransportError):
+    """Could not connect: refused, unreachable, unresolvable, timed out."""
+
+    def __init__(self, message: str, *, host: str = "", port: int = 0) -> None:
+        super().__init__(message)
+        self.host = host
+        self.port = port
+
+
+class CertificateError(ConnectError):
+    """TLS verification of the peer failed."""
+
+
+class NotTWSError(TransportError):
+    """The peer accepted the connection but did not speak the TWS handshake."""
+
+
+class ConnectionClosed(TransportError):
+    """The connection closed; ``reason`` is the underlying exception, if any."""
+
+    def __init__(self, message: str, *, reason: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class NotConnectedError(TransportError):
+    """The call needs a live connection and there is none."""
+
+
+class RequestTimeout(IBKRError, TimeoutError):
+    """A request got no complete answer within its timeout."""
+
+
+class ConfigError(IBKRError, ValueError):
+    """A configuration value is invalid."""
+
+
+class OrderValidationError(IBKRError, ValueError):
+    """An order failed the local checks (shape or pre-trade limits); nothing was sent."""
+
+
+class LiveTradingNotAllowed(IBKRError):
+    """Refused to connect to a live port or trade a non-paper account without ``allow_live``."""
 
 
 # --- errors reported by TWS (ERR_MSG) or by the client's own rules (5xx) ---------------------------
