@@ -102,7 +102,7 @@ def test_clocks() -> None:
     assert real.monotonic_ns() <= real.monotonic_ns() and real.time() > 1_700_000_000
 
 
-ENGINE = ("__init__", "clock", "instruments", "prices", "book", "orders", "events", "exchange", "account")
+ENGINE = ("__init__", "clock", "instruments", "prices", "book", "orders", "events", "matching", "exchange", "account")
 
 
 @pytest.mark.parametrize("module", ENGINE)

@@ -1,4 +1,4 @@
-"""The paper exchange: market state, the order lifecycle and matching, executions and accounts.
+"""The paper exchange: market state, order entry, executions and accounts behind one facade.
 
 ``Exchange`` is pure and synchronous: time comes from the injected clock, randomness from the seed,
 and every call that changes something returns the resulting events (``ibkr.sim.events``) in the
@@ -25,7 +25,7 @@ listed among open orders) until an order of its family (same parent) arrives wit
 ``transmit=True``. With ``ack_delay`` > 0, new orders stay PendingSubmit until that many clock
 seconds have passed at a later ``step()`` / ``poll()``.
 
-Matching: an order takes liquidity level by level from the depth book, never more than a level
+Matching (``ibkr.sim.matching``): an order takes liquidity level by level from the depth book, never more than a level
 displays and never beyond its limit; what it takes leaves the book (depth rows), prints a trade and
 moves the touch. Whatever is left rests and is matched again after each market step, when new
 liquidity is displayed (fills of a resting order report last_liquidity 1, aggressive ones 2). IOC
@@ -35,14 +35,11 @@ or on the quote (FX).
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from decimal import Decimal
 
 from ibkr.sim.account import Account, AccountSummary, AccountValue, PnlSingle, PortfolioRow
-from ibkr.sim.book import ASK, BID, DepthBook, DepthOp
+from ibkr.sim.book import DepthBook, DepthOp
 from ibkr.sim.clock import Clock, SystemClock
 from ibkr.sim.events import (
     Commission,
@@ -56,7 +53,8 @@ from ibkr.sim.events import (
     TradeUpdate,
     WhatIf,
 )
-from ibkr.sim.instruments import ContractQuery, Instrument, Universe, build_universe, local_date, zone
+from ibkr.sim.instruments import ContractQuery, Instrument, Universe, build_universe, local_date
+from ibkr.sim.matching import Matcher, by_perm, fx_rates
 from ibkr.sim.orders import Order, OrderSpec, Reject, check_order, commission_to_date
 from ibkr.sim.prices import PriceProcess, Quote
 
@@ -64,12 +62,9 @@ __all__ = ["Exchange", "ContractRef", "DEFAULT_ACCOUNT"]
 
 DEFAULT_ACCOUNT = "DU1234567"
 ContractRef = ContractQuery | Instrument | int
-Key = tuple[int, int]  # (client_id, order_id): TWS order ids belong to the client that placed them
 
 _NO_CONTRACT = "No security definition has been found for the request"
 _REJECTED = "Order rejected - reason:"
-_EXEC_PREFIX = 0x0000E0D5
-_EXEC_BASE = 0x67FE0000
 _PERM_BASE = 1_000_000_000
 
 
@@ -98,26 +93,29 @@ class Exchange:
             raise ValueError("an exchange needs at least one account")
         self.accounts = {name: Account(name, initial_cash) for name in accounts}
         self.default_account = accounts[0]
-        self._orders: dict[Key, Order] = {}
-        self._live: dict[Key, Order] = {}
-        self._executions: list[Execution] = []
-        self._commissions: dict[str, Commission] = {}
+        self._m = Matcher(self.clock, self.universe, self._prices, self._books, self.accounts, time_zone)
         self._next_id: dict[int, int] = {}
         self._perm_seq = 0
-        self._exec_seq = 0
-        self._pending_acks: list[tuple[float, Key]] = []
-        #: fault hooks: the next new order is rejected with (code, text); acks wait this many seconds
+        #: fault hook: the next new order is rejected with this (code, text)
         self.reject_next: Reject | None = None
-        self.ack_delay = 0.0
+
+    @property
+    def ack_delay(self) -> float:
+        """Fault hook: seconds new orders wait in PendingSubmit (released by ``step`` / ``poll``)."""
+        return self._m.ack_delay
+
+    @ack_delay.setter
+    def ack_delay(self, seconds: float) -> None:
+        self._m.ack_delay = max(0.0, seconds)
 
     # --- market ---------------------------------------------------------------------------------
 
     def instrument(self, con_id: int) -> Instrument | None:
         return self.universe.get(con_id)
 
-    def resolve(self, **fields: str | int) -> list[Instrument]:
-        """Contract lookup as REQ_CONTRACT_DATA does it (keywords of ``ContractQuery``)."""
-        return self.universe.resolve_query(ContractQuery(**fields))  # type: ignore[arg-type]
+    def resolve(self, query: ContractQuery) -> list[Instrument]:
+        """Contract lookup as REQ_CONTRACT_DATA does it (``universe.resolve`` takes keywords)."""
+        return self.universe.resolve_query(query)
 
     def quote(self, con_id: int) -> Quote:
         return replace(self._prices[con_id].quote)
@@ -135,16 +133,7 @@ class Exchange:
 
     def rates(self) -> dict[str, float]:
         """USD per unit of each currency, from the FX mids."""
-        out = {"USD": 1.0}
-        for inst in self.universe:
-            if inst.sec_type != "CASH":
-                continue
-            mid = self._prices[inst.con_id].quote.mid
-            if inst.currency == "USD":
-                out.setdefault(inst.symbol, mid)
-            elif inst.symbol == "USD":
-                out.setdefault(inst.currency, 1.0 / mid)
-        return out
+        return fx_rates(self.universe, self._prices)
 
     def step(self, con_id: int | None = None) -> list[Event]:
         """Advance the market one step for one instrument (or all): quote, trades, depth, then the
@@ -156,15 +145,7 @@ class Exchange:
 
     def poll(self) -> list[Event]:
         """Release the delayed acknowledgements that are due (see ``ack_delay``)."""
-        now = self.clock.time()
-        due = [key for at, key in self._pending_acks if at <= now]
-        self._pending_acks = [(at, key) for at, key in self._pending_acks if at > now]
-        events: list[Event] = []
-        for key in due:
-            order = self._orders[key]
-            if order.status == "PendingSubmit":
-                events += self._acknowledge(order)
-        return events
+        return self._m.poll()
 
     def _step_one(self, con_id: int) -> list[Event]:
         now = self.clock.time()
@@ -177,11 +158,7 @@ class Exchange:
         rows = self._books[con_id].step(q)
         if rows:
             events.append(DepthUpdate(con_id, rows))
-        for order in sorted((o for o in self._live.values() if o.instrument.con_id == con_id), key=_by_perm):
-            if order.status == "PreSubmitted" and not self._waiting(order):
-                events += self._go_live(order)
-            elif order.status == "Submitted":
-                events += self._work(order, passive=order.rested)
+        events += self._m.work_instrument(con_id)
         return events
 
     # --- placing, modifying, cancelling -----------------------------------------------------------
@@ -196,7 +173,7 @@ class Exchange:
     def place_order(self, client_id: int, order_id: int, contract: ContractRef, spec: OrderSpec) -> list[Event]:
         """PLACE_ORDER: a new order, or a modification when the id names a working order."""
         self._next_id[client_id] = max(self.next_order_id(client_id), order_id + 1)
-        existing = self._orders.get((client_id, order_id))
+        existing = self._m.orders.get((client_id, order_id))
         if existing is not None:
             if existing.done:
                 if existing.status == "Filled":
@@ -212,12 +189,12 @@ class Exchange:
             return [OrderError(client_id, order_id, *reject)] if reject else [self._what_if(order)]
         self._perm_seq += 1
         order.perm_id = _PERM_BASE + self._perm_seq
-        self._orders[client_id, order_id] = order
+        self._m.orders[client_id, order_id] = order
         if reject is not None:
             order.status, order.completed_at = "Inactive", order.placed_at
             return [OrderError(client_id, order_id, *reject), OrderUpdate(replace(order))]
-        self._live[client_id, order_id] = order
-        return self._transmit(order) if spec.transmit else []
+        self._m.live[client_id, order_id] = order
+        return self._m.transmit(order) if spec.transmit else []
 
     def _new_order(self, client_id: int, order_id: int, inst: Instrument, spec: OrderSpec) -> Order:
         return Order(
@@ -238,7 +215,7 @@ class Exchange:
         if reject is not None:
             return reject
         if order.parent_id:
-            parent = self._orders.get((order.client_id, order.parent_id))
+            parent = self._m.orders.get((order.client_id, order.parent_id))
             if parent is None or (parent.done and parent.status != "Filled"):
                 return 201, f"{_REJECTED}Parent order {order.parent_id} is not working"
         return None if spec.what_if else self._margin_problem(order)
@@ -270,19 +247,19 @@ class Exchange:
         order.apply_spec(spec)
         order.rested = False
         if order.remaining <= 0:
-            return self._finish_filled(order)
+            return self._m.finish_filled(order)
         if held:
-            return self._transmit(order) if spec.transmit else []
+            return self._m.transmit(order) if spec.transmit else []
         if order.status == "PendingSubmit":
             return []  # the delayed ack will carry the new values
         events: list[Event] = [OrderUpdate(replace(order))]
         if order.status == "Submitted":
-            return events + self._work(order, passive=False)
-        return events if self._waiting(order) else events + self._go_live(order)
+            return events + self._m.work(order, passive=False)
+        return events if self._m.waiting(order) else events + self._m.go_live(order)
 
     def cancel_order(self, client_id: int, order_id: int) -> list[Event]:
         """CANCEL_ORDER: Cancelled + 202, or 10147 (unknown id) / 10148 (already finished)."""
-        order = self._orders.get((client_id, order_id))
+        order = self._m.orders.get((client_id, order_id))
         if order is None:
             return [
                 OrderError(client_id, order_id, 10147, f"OrderId {order_id} that needs to be cancelled is not found.")
@@ -290,186 +267,14 @@ class Exchange:
         if order.done:
             text = f"OrderId {order_id} that needs to be cancelled cannot be cancelled, state: {order.status}."
             return [OrderError(client_id, order_id, 10148, text)]
-        return self._cancel(order)
+        return self._m.cancel(order)
 
     def global_cancel(self) -> list[Event]:
         """REQ_GLOBAL_CANCEL: cancel every working order of every client."""
         events: list[Event] = []
-        for order in sorted(self._live.values(), key=_by_perm):
+        for order in sorted(self._m.live.values(), key=by_perm):
             if not order.done:
-                events += self._cancel(order)
-        return events
-
-    # --- lifecycle steps --------------------------------------------------------------------------
-
-    def _transmit(self, order: Order) -> list[Event]:
-        """Send ``order`` and every held order of its family (TWS transmits the whole bracket)."""
-        root = order.parent_id or order.order_id
-        family = [
-            o
-            for o in self._live.values()
-            if o.client_id == order.client_id
-            and not o.transmit
-            and (o.parent_id or o.order_id) == root
-            and o is not order
-        ]
-        events: list[Event] = []
-        for o in [*sorted(family, key=lambda o: o.order_id), order]:
-            o.transmit = True
-            if self.ack_delay > 0:
-                self._pending_acks.append((self.clock.time() + self.ack_delay, (o.client_id, o.order_id)))
-            else:
-                events += self._acknowledge(o)
-        return events
-
-    def _acknowledge(self, order: Order) -> list[Event]:
-        order.status = "PreSubmitted"
-        events: list[Event] = [OrderUpdate(replace(order))]
-        return events if self._waiting(order) else events + self._go_live(order)
-
-    def _waiting(self, order: Order) -> bool:
-        """A bracket child whose parent has not filled yet."""
-        if not order.parent_id:
-            return False
-        parent = self._orders.get((order.client_id, order.parent_id))
-        return parent is not None and parent.status != "Filled"
-
-    def _go_live(self, order: Order) -> list[Event]:
-        if order.is_stop and not order.triggered:
-            if not self._stop_hit(order):
-                return []
-            order.triggered = True
-        order.status = "Submitted"
-        return [OrderUpdate(replace(order)), *self._work(order, passive=False)]
-
-    def _stop_hit(self, order: Order) -> bool:
-        q = self._prices[order.instrument.con_id].quote
-        # IB's default trigger: the last price, except for FX where it is the quote
-        reference = (q.ask if order.sign > 0 else q.bid) if order.instrument.sec_type == "CASH" else q.last
-        stop = order.aux_price or 0.0
-        return (reference - stop) * order.sign >= -1e-9
-
-    def _work(self, order: Order, passive: bool) -> list[Event]:
-        events = self._match(order, passive)
-        if order.status == "Submitted":
-            if order.tif == "IOC":
-                events += self._cancel(order, notice=False)
-            else:
-                order.rested = True
-        return events
-
-    def _match(self, order: Order, passive: bool) -> list[Event]:
-        con_id, sign, limit = order.instrument.con_id, order.sign, order.limit
-        book, process = self._books[con_id], self._prices[con_id]
-        side = ASK if sign > 0 else BID
-        levels = book.side(side)
-        events: list[Event] = []
-        rows: list[DepthOp] = []
-        taken: list[tuple[float, int]] = []
-        while order.remaining > 0 and levels and order.status == "Submitted":
-            level = levels[0]
-            if limit is not None and (level.price - limit) * sign > 1e-9:
-                break
-            qty = min(order.remaining, Decimal(level.size))
-            price, venue = level.price, level.market_maker
-            rows.append(book.take(side, 0, math.ceil(qty)))
-            taken.append((price, math.ceil(qty)))
-            events += self._fill(order, qty, price, venue, 1 if passive else 2)
-        if not taken:
-            return events
-        now = self.clock.time()
-        events.append(DepthUpdate(con_id, rows))
-        for price, size in taken:
-            process.record_trade(price, size, now)
-            events.append(TradeUpdate(con_id, price, size, now, process.quote.volume))
-        self._sync_touch(con_id, taken[-1][0])
-        events.append(QuoteUpdate(con_id, replace(process.quote)))
-        return events
-
-    def _sync_touch(self, con_id: int, last_taken: float) -> None:
-        """Make level 1 the top of the book again; a side emptied by a sweep quotes one tick past
-        the last price taken, with no size, until the next step displays new liquidity."""
-        book, process = self._books[con_id], self._prices[con_id]
-        tick = book.tick
-        bid, bid_size = (book.bids[0].price, book.bids[0].size) if book.bids else (max(tick, last_taken - tick), 0)
-        ask, ask_size = (book.asks[0].price, book.asks[0].size) if book.asks else (last_taken + tick, 0)
-        process.set_touch(bid, bid_size, ask, ask_size)
-
-    def _fill(self, order: Order, qty: Decimal, price: float, venue: str, liquidity: int) -> list[Event]:
-        now, inst = self.clock.time(), order.instrument
-        rate = self.rates().get(inst.currency, 1.0)
-        order.filled += qty
-        order.remaining -= qty
-        order.fill_value += float(qty) * price
-        order.avg_fill_price = order.fill_value / float(order.filled)
-        order.last_fill_price = price
-        to_date = commission_to_date(inst, order.filled, order.fill_value * inst.factor * rate)
-        fee, order.commission = round(to_date - order.commission, 6), to_date
-        account = self.accounts[order.account]
-        realized = account.apply_fill(inst, qty * order.sign, price, fee, rate)
-        self._exec_seq += 1
-        exec_id = f"{_EXEC_PREFIX:08x}.{_EXEC_BASE + self._exec_seq:08x}.01.01"
-        stamp = dt.datetime.fromtimestamp(now, zone(self.time_zone)).strftime("%Y%m%d  %H:%M:%S")
-        execution = Execution(
-            exec_id=exec_id, order_id=order.order_id, client_id=order.client_id, perm_id=order.perm_id,
-            account=order.account, instrument=inst, time=now, time_str=stamp, exchange=venue,
-            side="BOT" if order.sign > 0 else "SLD", shares=qty, price=price, cum_qty=order.filled,
-            avg_price=order.avg_fill_price, order_ref=order.order_ref, last_liquidity=liquidity,
-        )  # fmt: skip
-        report = Commission(exec_id, order.client_id, order.account, fee, "USD", realized)
-        self._executions.append(execution)
-        self._commissions[exec_id] = report
-        position = account.positions[inst.con_id]
-        events: list[Event] = [execution]
-        if order.remaining <= 0:
-            events += self._finish_filled(order)
-        else:
-            events.append(OrderUpdate(replace(order)))
-        events += [report, PositionUpdate(order.account, inst, position.quantity, position.avg_cost)]
-        return events + self._oca(order, qty)
-
-    def _finish_filled(self, order: Order) -> list[Event]:
-        order.status, order.completed_at = "Filled", self.clock.time()
-        self._live.pop((order.client_id, order.order_id), None)
-        events: list[Event] = [OrderUpdate(replace(order))]
-        children = [o for o in self._live.values() if o.client_id == order.client_id and o.parent_id == order.order_id]
-        for child in sorted(children, key=_by_perm):
-            if child.status == "PreSubmitted":
-                events += self._go_live(child)
-        return events
-
-    def _oca(self, order: Order, qty: Decimal) -> list[Event]:
-        """One Cancels All: type 1 (and unset) cancels the group's other orders on a fill; types 2
-        and 3 reduce them by the filled quantity."""
-        if not order.oca_group:
-            return []
-        events: list[Event] = []
-        group = [
-            o
-            for o in self._live.values()
-            if o.oca_group == order.oca_group and o.account == order.account and o is not order
-        ]
-        for other in sorted(group, key=_by_perm):
-            if other.done:
-                continue
-            if order.oca_type in (2, 3):
-                other.total_quantity -= qty
-                other.remaining -= qty
-                if other.remaining > 0:
-                    events.append(OrderUpdate(replace(other)))
-                    continue
-            events += self._cancel(other)
-        return events
-
-    def _cancel(self, order: Order, notice: bool = True) -> list[Event]:
-        order.status, order.completed_at = "Cancelled", self.clock.time()
-        self._live.pop((order.client_id, order.order_id), None)
-        events: list[Event] = [OrderUpdate(replace(order))]
-        if notice:
-            events.append(OrderError(order.client_id, order.order_id, 202, "Order Canceled - reason:"))
-        children = [o for o in self._live.values() if o.client_id == order.client_id and o.parent_id == order.order_id]
-        for child in sorted(children, key=_by_perm):
-            events += self._cancel(child, notice)
+                events += self._m.cancel(order)
         return events
 
     def _what_if(self, order: Order) -> WhatIf:
@@ -507,15 +312,15 @@ class Exchange:
     # --- queries ----------------------------------------------------------------------------------
 
     def order(self, client_id: int, order_id: int) -> Order | None:
-        return self._orders.get((client_id, order_id))
+        return self._m.orders.get((client_id, order_id))
 
     def open_orders(self, client_id: int | None = None, account: str | None = None) -> list[Order]:
         """Working and held orders (REQ_OPEN_ORDERS: one client; REQ_ALL_OPEN_ORDERS: None)."""
-        return _select(self._live.values(), client_id, account)
+        return _select(self._m.live.values(), client_id, account)
 
     def completed_orders(self, client_id: int | None = None, account: str | None = None) -> list[Order]:
         """Filled, cancelled and rejected orders (REQ_COMPLETED_ORDERS)."""
-        return _select((o for o in self._orders.values() if o.done), client_id, account)
+        return _select((o for o in self._m.orders.values() if o.done), client_id, account)
 
     def executions(
         self,
@@ -532,7 +337,7 @@ class Exchange:
         side = {"BUY": "BOT", "SELL": "SLD"}.get(side or "", side)
         return [
             e
-            for e in self._executions
+            for e in self._m.executions
             if (client_id is None or e.client_id == client_id)
             and (account is None or e.account == account)
             and (symbol is None or e.instrument.symbol == symbol)
@@ -543,7 +348,7 @@ class Exchange:
         ]
 
     def commission_report(self, exec_id: str) -> Commission | None:
-        return self._commissions.get(exec_id)
+        return self._m.commissions.get(exec_id)
 
     # --- accounts ---------------------------------------------------------------------------------
 
@@ -583,9 +388,9 @@ class Exchange:
     def end_of_day(self) -> list[Event]:
         """Close the session: DAY orders expire, closes roll, daily PnL restarts."""
         events: list[Event] = []
-        for order in sorted(self._live.values(), key=_by_perm):
+        for order in sorted(self._m.live.values(), key=by_perm):
             if order.tif == "DAY" and not order.done:
-                events += self._cancel(order, notice=False)
+                events += self._m.cancel(order, notice=False)
         for process in self._prices.values():
             process.roll_day()
         marks, rates = self.marks(), self.rates()
@@ -594,14 +399,10 @@ class Exchange:
         return events
 
 
-def _by_perm(order: Order) -> int:
-    return order.perm_id
-
-
 def _select(orders: Iterable[Order], client_id: int | None, account: str | None) -> list[Order]:
     chosen = [
         o
         for o in orders
         if (client_id is None or o.client_id == client_id) and (account is None or o.account == account)
     ]
-    return sorted(chosen, key=_by_perm)
+    return sorted(chosen, key=by_perm)
