@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from ibkr.sim import UNIVERSE, ManualClock, build_universe
+from ibkr.sim import UNIVERSE, Exchange, ManualClock, build_universe
 from ibkr.sim.clock import SystemClock
 from ibkr.sim.instruments import front_es_expiry, local_date
 
@@ -79,6 +79,16 @@ def test_trading_hours_strings() -> None:
     pattern = re.compile(r"^(\d{8}:(CLOSED|\d{4}-\d{8}:\d{4}))(;\d{8}:(CLOSED|\d{4}-\d{8}:\d{4}))*$")
     for inst in UNIVERSE:
         assert pattern.match(inst.trading_hours(day)) and pattern.match(inst.liquid_hours(day))
+
+
+def test_exchange_hours_follow_its_clock() -> None:
+    clock = ManualClock(epoch=1_735_830_000.0)  # 2025-01-02 10:00 New York
+    ex = Exchange(clock=clock)
+    trading, liquid = ex.hours(265598, days=2)
+    assert trading == "20250102:0400-20250102:2000;20250103:0400-20250103:2000"
+    assert liquid == "20250102:0930-20250102:1600;20250103:0930-20250103:1600"
+    clock.advance(2 * 86400)
+    assert ex.hours(265598, days=1)[0] == "20250104:CLOSED"
 
 
 def test_front_future_follows_the_date() -> None:

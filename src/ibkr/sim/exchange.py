@@ -117,6 +117,14 @@ class Exchange:
         """Contract lookup as REQ_CONTRACT_DATA does it (``universe.resolve`` takes keywords)."""
         return self.universe.resolve_query(query)
 
+    def hours(self, con_id: int, days: int = 7) -> tuple[str, str]:
+        """(trading hours, liquid hours) of CONTRACT_DATA, from today in the instrument's zone."""
+        inst = self.universe.get(con_id)
+        if inst is None:
+            raise KeyError(con_id)
+        today = local_date(self.clock.time(), inst.time_zone_id)
+        return inst.trading_hours(today, days), inst.liquid_hours(today, days)
+
     def quote(self, con_id: int) -> Quote:
         return replace(self._prices[con_id].quote)
 
