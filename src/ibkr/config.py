@@ -177,6 +177,8 @@ class GatewayConfig:
     reconnect_max_delay: float = 30.0
     max_reconnect_attempts: int | None = None
     fallback_client_ids: tuple[int, ...] = ()
+    #: reconnect a session that died (False: a dead session stays down)
+    auto_reconnect: bool = True
     #: connect every session in ``connect()`` (else sessions connect on first use)
     prewarm: bool = True
     #: capacity of the queue behind ``receive_message`` (oldest dropped, counted, when full)
@@ -191,7 +193,9 @@ class GatewayConfig:
         for host, port in self.backup_hosts:
             _check_port(port, f"backup port of {host}")
         if not 1 <= self.max_connections <= 32:
-            raise ConfigError(f"max_connections must be between 1 and 32 (TWS serves 32 API clients), got {self.max_connections}")
+            raise ConfigError(
+                f"max_connections must be between 1 and 32 (TWS serves 32 API clients), got {self.max_connections}"
+            )
         if self.connection_mode in (ConnectionMode.WEBSOCKET, ConnectionMode.FIX):
             raise ConfigError(
                 f"ConnectionMode.{self.connection_mode.name} is not available yet (planned); use DIRECT or SSL"
