@@ -16,7 +16,7 @@ from ibapi.contract import Contract as IbContract
 from ibapi.contract import DeltaNeutralContract as IbDeltaNeutralContract
 
 from ibkr.errors import DecodeError, EncodeError
-from ibkr.protocol.fields import _UNSET_NUMERIC, UNSET_DOUBLE, encode_layout, format_decimal
+from ibkr.protocol.fields import UNSET_DOUBLE, UNSET_NUMERIC, encode_layout, format_decimal
 from ibkr.protocol.message import (
     CLIENT_MESSAGES,
     FAST_DECODERS,
@@ -357,7 +357,7 @@ ints = st.integers(min_value=-(2**40), max_value=2**40) | st.integers(min_value=
 floats = st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(10**6), 10**6).map(lambda i: i / 100)
 # a size whose text is an unset sentinel (2147483647, ...) reads back as None, in ibapi too
 sizes = st.none() | (floats | st.integers(0, 10**7).map(float)).filter(
-    lambda x: format_decimal(float(x)).encode() not in _UNSET_NUMERIC
+    lambda x: format_decimal(float(x)).encode() not in UNSET_NUMERIC
 )
 texts = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"), max_size=8)
 

@@ -13,6 +13,7 @@ import pytest
 from ibapi.const import UNSET_DECIMAL, UNSET_DOUBLE, UNSET_INTEGER
 
 from ibkr.errors import DecodeError
+from ibkr.protocol.fields import WireFloat
 from ibkr.protocol.message import SERVER_MESSAGES, Message, decode_payload, encode_payload, split_payload
 from ibkr.protocol.messages.executions import CommissionReport, ExecutionData, ExecutionDataEnd
 from ibkr.protocol.messages.open_order import CompletedOrder, OpenOrder
@@ -24,7 +25,6 @@ from ibkr.protocol.order_models import (
     OrderState,
     PriceCondition,
     SoftDollarTier,
-    WireFloat,
 )
 from tests.captures import all_captured
 from tests.oracle import ibapi_decode

@@ -16,6 +16,7 @@ of the forms real peers send (tws-protocol.md section 1.4):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -27,6 +28,7 @@ __all__ = [
     "UNSET_INTEGER",
     "UNSET_DOUBLE",
     "UNSET_LONG",
+    "UNSET_NUMERIC",
     "INFINITY_STR",
     "Reader",
     "Kind",
@@ -41,15 +43,26 @@ __all__ = [
     "FLOAT_R",
     "FLOAT_SHOW",
     "DEC",
+    "DEC_LONG_MIN",
     "SIZE",
     "STR",
+    "STR_ESC",
     "BOOL",
+    "WireFloat",
+    "Num",
+    "NUM",
+    "NUM_E",
+    "NUM_R",
+    "NUM_SHOW",
+    "NUM_TWS",
+    "NUM_TWS_E",
     "Const",
     "Version",
     "Group",
     "ListOf",
     "decode_text",
     "format_float",
+    "format_plain",
     "format_decimal",
 ]
 
@@ -58,7 +71,8 @@ UNSET_LONG = 2**63 - 1
 UNSET_DOUBLE = 1.7976931348623157e308
 INFINITY_STR = "Infinity"
 
-_UNSET_NUMERIC = frozenset(
+#: every text a peer writes for "no value" in a numeric field (read as ``None`` by the optional kinds)
+UNSET_NUMERIC = frozenset(
     {
         b"",
         b"2147483647",
@@ -204,7 +218,7 @@ class _IntOpt(_Scalar):
         return str(value)
 
     def from_raw(self, raw: bytes) -> int | None:
-        if raw in _UNSET_NUMERIC:
+        if raw in UNSET_NUMERIC:
             return None
         return int(raw)
 
@@ -239,7 +253,7 @@ class _FloatOpt(_Scalar):
         return format_float(float(value))
 
     def from_raw(self, raw: bytes) -> float | None:
-        if raw in _UNSET_NUMERIC:
+        if raw in UNSET_NUMERIC:
             return None
         if raw in _INFINITE:
             return math.inf
@@ -247,17 +261,21 @@ class _FloatOpt(_Scalar):
 
 
 class _Dec(_Scalar):
-    """Decimal quantity (sizes, positions); every unset form reads as ``None``, written as ``""``."""
+    """Decimal quantity (sizes, positions); every unset form reads as ``None``, written as
+    ``unset_text``."""
 
-    __slots__ = ()
+    __slots__ = ("unset_text",)
+
+    def __init__(self, unset_text: str) -> None:
+        self.unset_text = unset_text
 
     def to_text(self, value: Any) -> str:
         if value is None:
-            return ""
+            return self.unset_text
         return format_decimal(value)
 
     def from_raw(self, raw: bytes) -> Decimal | None:
-        if raw in _UNSET_NUMERIC:
+        if raw in UNSET_NUMERIC:
             return None
         d = Decimal(raw.decode("ascii"))
         if not d.is_finite():
@@ -277,7 +295,7 @@ class _Size(_Scalar):
         return format_decimal(float(value))
 
     def from_raw(self, raw: bytes) -> float | None:
-        if raw in _UNSET_NUMERIC:
+        if raw in UNSET_NUMERIC:
             return None
         value = float(raw)
         if value != value:
@@ -299,6 +317,57 @@ class _Str(_Scalar):
         return decode_text(raw)
 
 
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2}|\\)")
+
+
+def _unescape(match: re.Match[str]) -> str:
+    code = match.group(1)
+    if code == "\\":
+        return "\\"
+    try:
+        return chr(int(code[1:], 16))
+    except (ValueError, OverflowError):  # \U beyond U+10FFFF: keep the text as sent
+        return match.group(0)
+
+
+class _EscapedText(_Str):
+    """Text the official decoder reads with Python's ``unicode-escape`` codec (sv >= 153,
+    ``SV.ENCODE_MSG_ASCII7``): ERR_MSG's text, ``longName`` and every string of the
+    signature-decoded messages (ACCT_VALUE, ACCOUNT_SUMMARY, ...). TWS sends non-ASCII as backslash
+    escapes, so we write ``\\uXXXX`` (``\\UXXXXXXXX`` beyond the BMP) and a backslash as ``\\\\``.
+    Reading is lenient: raw UTF-8 passes through, ``\\uXXXX``/``\\UXXXXXXXX``/``\\xXX``/``\\\\`` are
+    resolved (Java-style surrogate pairs are joined), any other backslash stays literal."""
+
+    __slots__ = ()
+
+    def to_text(self, value: Any) -> str:
+        text = _Str.to_text(self, value)
+        if text.isascii() and "\\" not in text:
+            return text
+        parts = []
+        for ch in text:
+            code = ord(ch)
+            if ch == "\\":
+                parts.append("\\\\")
+            elif code < 0x80:
+                parts.append(ch)
+            elif code <= 0xFFFF:
+                parts.append(f"\\u{code:04x}")
+            else:
+                parts.append(f"\\U{code:08x}")
+        return "".join(parts)
+
+    def from_raw(self, raw: bytes) -> str:
+        text = decode_text(raw)
+        if "\\" not in text:
+            return text
+        text = _ESCAPE.sub(_unescape, text)
+        try:  # join surrogate pairs (\ud83d\ude00) into one character
+            return text.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeError:
+            return text
+
+
 class _Bool(_Scalar):
     """``1``/``0`` on the way out; any non-zero int is true on the way in, ``""`` false."""
 
@@ -309,6 +378,86 @@ class _Bool(_Scalar):
 
     def from_raw(self, raw: bytes) -> bool:
         return bool(int(raw)) if raw else False
+
+
+class WireFloat(float):
+    """A float together with the exact text a peer wrote for it, when that text is not how ``Num``
+    would write the value (TWS writes ``0`` where Python writes ``0.0``, and echoes condition prices
+    such as ``2918.10``), so that a decoded TWS frame re-encodes to the very same bytes."""
+
+    text: str
+
+    def __new__(cls, value: float, text: str) -> WireFloat:
+        self = super().__new__(cls, value)
+        self.text = text
+        return self
+
+    def __reduce__(self) -> tuple[type[WireFloat], tuple[float, str]]:
+        return (WireFloat, (float(self), self.text))
+
+
+_UNSET_TEXT = frozenset(raw.decode() for raw in UNSET_NUMERIC)
+_INFINITE_TEXT = frozenset(raw.decode() for raw in _INFINITE)
+
+
+def format_plain(value: float) -> str:
+    """A float as TWS writes strikes and min ticks: plain notation, no trailing ``.0`` (``0``,
+    ``100``, ``0.00005``) where Python writes ``0.0`` / ``5e-05``."""
+    text = format_float(value)
+    if "e" in text or "E" in text:
+        text = format(Decimal(text), "f")
+    if text.endswith(".0"):
+        text = text[:-2]
+    return text
+
+
+class Num(_Scalar):
+    """A float (price, amount, strike) written as TWS writes it, read back byte-exact.
+
+    ``unset_text`` is what ``None`` becomes on the wire; ``None`` for a required field (then
+    every unset form reads as the sentinel value, as the official decoder does). ``zero_text``
+    overrides how 0 is written (TWS writes ``0`` in ORDER_STATUS); ``plain`` writes every value in
+    TWS's contract notation (``format_plain``) instead of Python's. On reading, a text that we would
+    write differently comes back as a ``WireFloat`` keeping that text, so re-encoding is exact.
+    """
+
+    __slots__ = ("plain", "unset_text", "zero_text")
+
+    def __init__(self, unset_text: str | None, zero_text: str | None = None, plain: bool = False) -> None:
+        self.unset_text = unset_text
+        self.zero_text = zero_text
+        self.plain = plain
+
+    def to_text(self, value: Any) -> str:
+        if value is None:
+            if self.unset_text is None:
+                raise TypeError("a required number is None")
+            return self.unset_text
+        if isinstance(value, WireFloat):
+            return value.text
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise TypeError(f"expected a number, got {type(value).__name__}")
+        if isinstance(value, int):
+            return str(value)
+        if value == 0 and self.zero_text is not None:
+            return self.zero_text
+        return format_plain(float(value)) if self.plain else format_float(float(value))
+
+    def from_raw(self, raw: bytes) -> float | None:
+        text = raw.decode("ascii")
+        if self.unset_text is not None and (text in _UNSET_TEXT or text == self.unset_text):
+            return None
+        if not text:
+            value = 0.0
+        elif text in _INFINITE_TEXT:
+            value = math.inf
+        else:
+            value = float(text)
+            if value != value:
+                raise ValueError("NaN")
+        if self.to_text(value) != text:
+            return WireFloat(value, text)
+        return value
 
 
 INT = _Int()
@@ -324,10 +473,26 @@ FLOAT_E = _FloatOpt("")
 FLOAT_R = _FloatOpt("1.7976931348623157e+308")
 #: optional float as TWS itself writes the unset value (Java form)
 FLOAT_SHOW = _FloatOpt("1.7976931348623157E308")
-DEC = _Dec()
+DEC = _Dec("")
+#: quantity whose unset value TWS writes as Long.MIN_VALUE (OPEN_ORDER)
+DEC_LONG_MIN = _Dec(str(-UNSET_LONG - 1))
 SIZE = _Size()
 STR = _Str()
+#: text in the official client's unicode-escape form (see ``_EscapedText``)
+STR_ESC = _EscapedText()
 BOOL = _Bool()
+#: required float, "" reads as 0.0
+NUM = Num(None)
+#: optional float written "" when unset (the official client's handle-empty fields)
+NUM_E = Num("")
+#: optional float written as Python's sentinel (the official client's plain double fields)
+NUM_R = Num("1.7976931348623157e+308")
+#: optional float written as TWS's (Java's) sentinel
+NUM_SHOW = Num("1.7976931348623157E308")
+#: required float in TWS's contract notation (``0``, ``0.01``: MARKET_RULE edges, min ticks)
+NUM_TWS = Num(None, plain=True)
+#: optional float in TWS's contract notation, ``None`` written ``""`` (strikes, coupons)
+NUM_TWS_E = Num("", plain=True)
 
 
 class Const(Kind):

@@ -11,8 +11,9 @@ block of requests; server messages declare their own subsets next to their layou
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from ibkr.protocol.fields import BOOL, FLOAT_E, INT, STR, F, Group, ListOf
+from ibkr.protocol.fields import BOOL, FLOAT_E, INT, STR, F, Group, Kind, ListOf, Reader, decode_text
 
 __all__ = [
     "Contract",
@@ -20,8 +21,12 @@ __all__ = [
     "DeltaNeutralContract",
     "TagValue",
     "CONTRACT_REQ",
+    "CONTRACT_REQ_LAYOUT",
+    "CONTRACT_REQ_EXPIRED",
+    "INCLUDE_EXPIRED",
     "TAG_VALUE",
     "TAG_VALUE_LIST",
+    "TAG_VALUE_TEXT",
     "tag_value_text",
 ]
 
@@ -100,8 +105,43 @@ TAG_VALUE_LIST = ListOf(TAG_VALUE)
 
 # Re-exported for layouts that gate include_expired next to the block.
 INCLUDE_EXPIRED = F("include_expired", BOOL)
+#: the 12-field request contract block followed by includeExpired (head timestamp, histogram,
+#: historical ticks)
+CONTRACT_REQ_EXPIRED = Group(Contract, (*CONTRACT_REQ_LAYOUT, INCLUDE_EXPIRED))
 
 
 def tag_value_text(items: list[TagValue] | None) -> str:
     """The one-string form of option lists (mktDataOptions, chartOptions...): ``a=1;b=2;``."""
     return "".join(f"{tv.tag}={tv.value};" for tv in items or ())
+
+
+class _TagValueText(Kind):
+    """A tag/value list sent as one string field ``tag=value;tag=value;`` (tws-protocol.md 1.5):
+    mktDataOptions, mktDepthOptions, chartOptions, realTimeBarsOptions, newsArticleOptions,
+    historicalNewsOptions, miscOptions, orderMiscOptions, scanner options. A pair that this form
+    cannot carry (``=`` or ``;`` in a tag, ``;`` in a value, NUL anywhere) is refused on writing;
+    an item without ``=`` is refused on reading."""
+
+    __slots__ = ()
+
+    def encode(self, value: Any, sv: int, out: list[str]) -> None:
+        for tv in value or ():
+            if "=" in tv.tag or ";" in tv.tag or ";" in tv.value:
+                raise ValueError(f"option {tv.tag!r}={tv.value!r} cannot be written as tag=value;")
+        STR.encode(tag_value_text(value), sv, out)
+
+    def decode(self, r: Reader, name: str, sv: int) -> Any:
+        raw = r.next(name)
+        items = []
+        for item in decode_text(raw).split(";"):
+            if not item:
+                continue
+            tag, eq, value = item.partition("=")
+            if not eq:
+                raise r.error(f"field {name!r} has an item {item!r} that is not tag=value", name, raw)
+            items.append(TagValue(tag, value))
+        return items
+
+
+#: a tag/value list as one ``tag=value;`` string field
+TAG_VALUE_TEXT = _TagValueText()

@@ -5,9 +5,7 @@ They mirror the official client's ``ibapi.order.Order``, ``OrderState``, ``Order
 ``None`` (the official client's UNSET_INTEGER / UNSET_DOUBLE / UNSET_DECIMAL); quantities are
 ``Decimal``; prices are ``float``.
 
-``WireFloat`` is a float that remembers the text it was read from when that text is not how we
-would write the value (TWS writes ``0`` where Python writes ``0.0``, and echoes condition prices
-such as ``2918.10``), so that a decoded TWS frame re-encodes to the very same bytes.
+Prices read from TWS may be ``fields.WireFloat`` (a float that keeps the text TWS wrote).
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ from typing import ClassVar
 from ibkr.protocol.models import TagValue
 
 __all__ = [
-    "WireFloat",
     "COMPETE_AGAINST_BEST_OFFSET_UP_TO_MID",
     "SoftDollarTier",
     "OrderComboLeg",
@@ -44,20 +41,6 @@ __all__ = [
 
 #: ``competeAgainstBestOffset`` value meaning "compete up to the mid" (written ``Infinity``)
 COMPETE_AGAINST_BEST_OFFSET_UP_TO_MID = math.inf
-
-
-class WireFloat(float):
-    """A float together with the exact text a peer wrote for it (see the module docstring)."""
-
-    text: str
-
-    def __new__(cls, value: float, text: str) -> WireFloat:
-        self = super().__new__(cls, value)
-        self.text = text
-        return self
-
-    def __reduce__(self) -> tuple[type[WireFloat], tuple[float, str]]:
-        return (WireFloat, (float(self), self.text))
 
 
 def is_peg_bench(order_type: str) -> bool:

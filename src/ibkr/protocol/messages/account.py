@@ -4,7 +4,7 @@
 Layouts per tws-protocol.md 4.3 and 5.3, checked against the official client's ``client.py`` /
 ``decoder.py``. Positions are ``Decimal``. The strings of the messages the official client decodes
 by signature (ACCT_VALUE, ACCT_UPDATE_TIME, ACCT_DOWNLOAD_END, ACCOUNT_SUMMARY,
-ACCOUNT_UPDATE_MULTI) are ``TEXT_ESC``: it reads them with ``unicode-escape`` (sv >= 153).
+ACCOUNT_UPDATE_MULTI) are ``STR_ESC``: it reads them with ``unicode-escape`` (sv >= 153).
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ibkr.protocol.fields import BOOL, DEC, FLOAT, FLOAT_E, FLOAT_SHOW, INT, STR, F, Group, Version
+from ibkr.protocol.fields import BOOL, DEC, FLOAT, FLOAT_E, FLOAT_SHOW, INT, NUM_TWS_E, STR, STR_ESC, F, Group, Version
 from ibkr.protocol.ids import In, Out
 from ibkr.protocol.message import ClientMessage, ServerMessage, register
-from ibkr.protocol.messages.contracts import PRICE_TWS_OPT, TEXT_ESC
 from ibkr.protocol.models import Contract
 
 __all__ = [
@@ -70,7 +69,7 @@ _POSITION_CONTRACT = Group(
 )
 
 #: the contract of PORTFOLIO_VALUE (version 8): the exchange slot carries primaryExchange, and
-#: TWS writes the strike as ``0`` (PRICE_TWS_OPT), not ``0.0``
+#: TWS writes the strike as ``0`` (NUM_TWS_E), not ``0.0``
 _PORTFOLIO_CONTRACT = Group(
     Contract,
     (
@@ -78,7 +77,7 @@ _PORTFOLIO_CONTRACT = Group(
         F("symbol", STR),
         F("sec_type", STR),
         F("last_trade_date_or_contract_month", STR),
-        F("strike", PRICE_TWS_OPT),
+        F("strike", NUM_TWS_E),
         F("right", STR),
         F("multiplier", STR),
         F("primary_exchange", STR),
@@ -173,10 +172,10 @@ class AccountSummary(ServerMessage):
     LAYOUT = (
         _V1,
         _REQ_ID,
-        F("account", TEXT_ESC),
-        F("tag", TEXT_ESC),
-        F("value", TEXT_ESC),
-        F("currency", TEXT_ESC),
+        F("account", STR_ESC),
+        F("tag", STR_ESC),
+        F("value", STR_ESC),
+        F("currency", STR_ESC),
     )
 
     req_id: int = 0
@@ -219,10 +218,10 @@ class AcctValue(ServerMessage):
     ID = In.ACCT_VALUE
     LAYOUT = (
         F("_v", Version(2)),
-        F("key", TEXT_ESC),
-        F("value", TEXT_ESC),
-        F("currency", TEXT_ESC),
-        F("account_name", TEXT_ESC),
+        F("key", STR_ESC),
+        F("value", STR_ESC),
+        F("currency", STR_ESC),
+        F("account_name", STR_ESC),
     )
 
     key: str = ""
@@ -266,7 +265,7 @@ class AcctUpdateTime(ServerMessage):
     """ACCT_UPDATE_TIME (8): ``HH:MM`` of the last account update."""
 
     ID = In.ACCT_UPDATE_TIME
-    LAYOUT = (_V1, F("time_stamp", TEXT_ESC))
+    LAYOUT = (_V1, F("time_stamp", STR_ESC))
 
     time_stamp: str = ""
 
@@ -275,7 +274,7 @@ class AcctUpdateTime(ServerMessage):
 @dataclass(slots=True)
 class AcctDownloadEnd(ServerMessage):
     ID = In.ACCT_DOWNLOAD_END
-    LAYOUT = (_V1, F("account_name", TEXT_ESC))
+    LAYOUT = (_V1, F("account_name", STR_ESC))
 
     account_name: str = ""
 
@@ -454,11 +453,11 @@ class AccountUpdateMulti(ServerMessage):
     LAYOUT = (
         _V1,
         _REQ_ID,
-        F("account", TEXT_ESC),
-        F("model_code", TEXT_ESC),
-        F("key", TEXT_ESC),
-        F("value", TEXT_ESC),
-        F("currency", TEXT_ESC),
+        F("account", STR_ESC),
+        F("model_code", STR_ESC),
+        F("key", STR_ESC),
+        F("value", STR_ESC),
+        F("currency", STR_ESC),
     )
 
     req_id: int = 0

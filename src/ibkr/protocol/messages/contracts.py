@@ -2,14 +2,11 @@
 REQ_MATCHING_SYMBOLS and SYMBOL_SAMPLES, with the ``ContractDetails`` model they carry.
 
 Layouts per tws-protocol.md 4.3 and 5.5, checked against the official client's ``client.py`` /
-``decoder.py`` (which win where they differ). Also home of two field kinds the server messages of
-this package share: ``TEXT_ESC`` (text TWS backslash-escapes) and ``PRICE_TWS`` / ``PRICE_TWS_OPT``
-(floats written the way TWS writes them, ``0``, ``100``, ``0.00005``).
+``decoder.py`` (which win where they differ).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,7 +17,10 @@ from ibkr.protocol.fields import (
     INT,
     INT_E,
     INT_R,
+    NUM_TWS,
+    NUM_TWS_E,
     STR,
+    STR_ESC,
     F,
     Group,
     Kind,
@@ -30,16 +30,12 @@ from ibkr.protocol.fields import (
     decode_layout,
     decode_text,
     encode_layout,
-    format_float,
 )
 from ibkr.protocol.ids import SV, In, Out
 from ibkr.protocol.message import ClientMessage, ServerMessage, register
 from ibkr.protocol.models import CONTRACT_REQ_LAYOUT, TAG_VALUE_LIST, Contract, TagValue
 
 __all__ = [
-    "TEXT_ESC",
-    "PRICE_TWS",
-    "PRICE_TWS_OPT",
     "IneligibilityReason",
     "ContractDetails",
     "ContractDescription",
@@ -53,108 +49,6 @@ __all__ = [
 
 
 # --- kinds -------------------------------------------------------------------------------------
-
-_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2}|\\)")
-
-
-def _unescape(match: re.Match[str]) -> str:
-    code = match.group(1)
-    if code == "\\":
-        return "\\"
-    try:
-        return chr(int(code[1:], 16))
-    except (ValueError, OverflowError):  # \U beyond U+10FFFF: keep the text as sent
-        return match.group(0)
-
-
-class _EscapedText(Kind):
-    """Text the official decoder reads with Python's ``unicode-escape`` codec (sv >= 153,
-    ``SV.ENCODE_MSG_ASCII7``): ``longName`` and every string of the signature-decoded messages
-    (ACCT_VALUE, ACCOUNT_SUMMARY, ...). TWS sends non-ASCII as backslash escapes, so we write
-    ``\\uXXXX`` (``\\UXXXXXXXX`` beyond the BMP) and a backslash as ``\\\\``. Reading is lenient:
-    raw UTF-8 passes through, ``\\uXXXX``/``\\UXXXXXXXX``/``\\xXX``/``\\\\`` are resolved (Java-style
-    surrogate pairs are joined), any other backslash stays literal."""
-
-    __slots__ = ()
-
-    def encode(self, value: Any, sv: int, out: list[str]) -> None:
-        text = STR.to_text(value)
-        if text.isascii() and "\\" not in text:
-            out.append(text)
-            return
-        parts = []
-        for ch in text:
-            code = ord(ch)
-            if ch == "\\":
-                parts.append("\\\\")
-            elif code < 0x80:
-                parts.append(ch)
-            elif code <= 0xFFFF:
-                parts.append(f"\\u{code:04x}")
-            else:
-                parts.append(f"\\U{code:08x}")
-        out.append("".join(parts))
-
-    def decode(self, r: Reader, name: str, sv: int) -> Any:
-        text = decode_text(r.next(name))
-        if "\\" not in text:
-            return text
-        text = _ESCAPE.sub(_unescape, text)
-        try:  # join surrogate pairs (\ud83d\ude00) into one character
-            return text.encode("utf-16", "surrogatepass").decode("utf-16")
-        except UnicodeError:
-            return text
-
-
-def _format_tws(value: float) -> str:
-    """A float as TWS writes it in contract fields: plain notation, no trailing ``.0``."""
-    text = format_float(value)
-    if "e" in text or "E" in text:
-        text = format(Decimal(text), "f")
-    if text.endswith(".0"):
-        text = text[:-2]
-    return text
-
-
-class _TwsFloat(Kind):
-    """Float written as TWS writes strikes and min ticks (``0``, ``100``, ``0.00005``), where the
-    official client would write ``0.0`` / ``5e-05``; every decimal form is read. With
-    ``optional``, ``None`` is unset and written ``""``; otherwise ``""`` reads as 0.0."""
-
-    __slots__ = ("optional",)
-
-    def __init__(self, optional: bool) -> None:
-        self.optional = optional
-
-    def encode(self, value: Any, sv: int, out: list[str]) -> None:
-        if value is None:
-            if not self.optional:
-                raise TypeError("expected float, got None")
-            out.append("")
-            return
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise TypeError(f"expected float, got {type(value).__name__}")
-        out.append(_format_tws(float(value)))
-
-    def decode(self, r: Reader, name: str, sv: int) -> Any:
-        return r.convert(name, self._read)
-
-    def _read(self, raw: bytes) -> float | None:
-        if raw in (b"", b"1.7976931348623157E308", b"1.7976931348623157e+308"):
-            return None if self.optional else 0.0
-        if raw == b"Infinity":
-            return float("inf")
-        value = float(raw)
-        if value != value:
-            raise ValueError("NaN")
-        return value
-
-
-TEXT_ESC = _EscapedText()
-#: required float in TWS's own notation ("" reads as 0.0)
-PRICE_TWS = _TwsFloat(optional=False)
-#: optional float in TWS's own notation (None <-> "")
-PRICE_TWS_OPT = _TwsFloat(optional=True)
 
 
 class _LastTrade(Kind):
@@ -329,7 +223,7 @@ _DETAILS_LAYOUT = (
     F("contract.sec_type", STR),
     F("last_trade", _LAST_TRADE),
     F("contract.last_trade_date", STR, since=SV.LAST_TRADE_DATE),
-    F("contract.strike", PRICE_TWS_OPT),
+    F("contract.strike", NUM_TWS_E),
     F("contract.right", STR),
     F("contract.exchange", STR),
     F("contract.currency", STR),
@@ -337,13 +231,13 @@ _DETAILS_LAYOUT = (
     F("market_name", STR),
     F("contract.trading_class", STR),
     F("contract.con_id", INT),
-    F("min_tick", PRICE_TWS),
+    F("min_tick", NUM_TWS),
     F("contract.multiplier", STR),
     F("order_types", STR),
     F("valid_exchanges", STR),
     F("price_magnifier", INT),
     F("under_con_id", INT),
-    F("long_name", TEXT_ESC),
+    F("long_name", STR_ESC),
     F("contract.primary_exchange", STR),
     F("contract_month", STR),
     F("industry", STR),
@@ -393,7 +287,7 @@ _BOND_LAYOUT = (
     F("contract.symbol", STR),
     F("contract.sec_type", STR),
     F("cusip", STR),
-    F("coupon", PRICE_TWS_OPT),
+    F("coupon", NUM_TWS_E),
     F("last_trade", _LAST_TRADE),
     F("issue_date", STR),
     F("ratings", STR),
@@ -408,7 +302,7 @@ _BOND_LAYOUT = (
     F("market_name", STR),
     F("contract.trading_class", STR),
     F("contract.con_id", INT),
-    F("min_tick", PRICE_TWS),
+    F("min_tick", NUM_TWS),
     F("order_types", STR),
     F("valid_exchanges", STR),
     F("next_option_date", STR),

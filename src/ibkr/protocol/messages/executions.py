@@ -9,10 +9,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ibkr.protocol.fields import BOOL, DEC, INT, INT_E, INT_R, STR, F, Group, ListOf, Reader, Version
+from ibkr.protocol.fields import (
+    BOOL,
+    DEC,
+    INT,
+    INT_E,
+    INT_R,
+    NUM,
+    NUM_E,
+    NUM_SHOW,
+    STR,
+    F,
+    Group,
+    ListOf,
+    Num,
+    Reader,
+    Version,
+)
 from ibkr.protocol.ids import SV, In, Out
 from ibkr.protocol.message import ClientMessage, ServerMessage, register
-from ibkr.protocol.messages.order_wire import NUM, NUM_E, NUM_SHOW, Ctx, Num, Step, decode_steps, encode_steps, on
+from ibkr.protocol.messages.order_wire import Ctx, Step, decode_steps, encode_steps, on
 from ibkr.protocol.models import Contract
 from ibkr.protocol.order_models import Execution, ExecutionFilter
 

@@ -26,8 +26,8 @@ from ibkr.protocol.fields import (
 )
 from ibkr.protocol.ids import SV, In, Out
 from ibkr.protocol.message import ClientMessage, ServerMessage, register
-from ibkr.protocol.messages.market_data import OPTIONS_TEXT, decode_bag_legs, encode_bag_legs
-from ibkr.protocol.models import CONTRACT_REQ, Contract, TagValue
+from ibkr.protocol.messages.market_data import decode_bag_legs, encode_bag_legs
+from ibkr.protocol.models import CONTRACT_REQ, TAG_VALUE_TEXT, Contract, TagValue
 
 __all__ = [
     "Bar",
@@ -105,7 +105,7 @@ class ReqHistoricalData(ClientMessage):
         F("what_to_show", STR),
         F("format_date", INT),
     )
-    _TAIL = (F("keep_up_to_date", BOOL, since=SV.SYNT_REALTIME_BARS), F("chart_options", OPTIONS_TEXT))
+    _TAIL = (F("keep_up_to_date", BOOL, since=SV.SYNT_REALTIME_BARS), F("chart_options", TAG_VALUE_TEXT))
 
     req_id: int = 0
     contract: Contract = field(default_factory=Contract)
@@ -203,7 +203,7 @@ class ReqRealTimeBars(ClientMessage):
         F("bar_size", INT),
         F("what_to_show", STR),
         F("use_rth", BOOL),
-        F("real_time_bars_options", OPTIONS_TEXT),
+        F("real_time_bars_options", TAG_VALUE_TEXT),
     )
 
     req_id: int = 0

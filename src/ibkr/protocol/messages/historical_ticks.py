@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from ibkr.protocol.fields import BOOL, FLOAT, INT, SIZE, STR, Const, F, Group, ListOf
 from ibkr.protocol.ids import SV, In, Out
 from ibkr.protocol.message import ClientMessage, ServerMessage, register
-from ibkr.protocol.messages.reference import CONTRACT_REQ_EXPIRED, OPTIONS
-from ibkr.protocol.models import Contract, TagValue
+from ibkr.protocol.models import CONTRACT_REQ_EXPIRED, TAG_VALUE_TEXT, Contract, TagValue
 
 __all__ = [
     "ReqHeadTimestamp",
@@ -197,7 +196,7 @@ class ReqHistoricalTicks(ClientMessage):
         F("what_to_show", STR),
         F("use_rth", INT),
         F("ignore_size", BOOL),
-        F("misc_options", OPTIONS),
+        F("misc_options", TAG_VALUE_TEXT),
     )
 
     req_id: int = 0

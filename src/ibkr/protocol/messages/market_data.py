@@ -14,29 +14,27 @@ wrong types), so they only ever produce what the layout would.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from ibkr.errors import EncodeError
-from ibkr.protocol.fields import _UNSET_NUMERIC as UNSET_NUMERIC  # the forms SIZE reads as None
 from ibkr.protocol.fields import (
     BOOL,
     FLOAT,
     INT,
     SIZE,
     STR,
+    UNSET_NUMERIC,
     F,
     Group,
-    Kind,
     ListOf,
     Reader,
     Version,
     decode_layout,
-    decode_text,
     encode_layout,
 )
 from ibkr.protocol.ids import SV, In, Out
 from ibkr.protocol.message import ClientMessage, Message, ServerMessage, fast_decoder, register
-from ibkr.protocol.models import CONTRACT_REQ, ComboLeg, Contract, DeltaNeutralContract, TagValue, tag_value_text
+from ibkr.protocol.models import CONTRACT_REQ, TAG_VALUE_TEXT, ComboLeg, Contract, DeltaNeutralContract, TagValue
 
 __all__ = [
     "ReqMktData",
@@ -65,33 +63,6 @@ __all__ = [
 
 # --- pieces shared with historical.py ------------------------------------------------------------
 
-
-class _OptionsText(Kind):
-    """A tag/value list sent as one string field ``tag=value;tag=value;`` (tws-protocol.md 1.5:
-    mktDataOptions, mktDepthOptions, chartOptions, realTimeBarsOptions)."""
-
-    __slots__ = ()
-
-    def encode(self, value: Any, sv: int, out: list[str]) -> None:
-        for tv in value or ():
-            if "=" in tv.tag or ";" in tv.tag or ";" in tv.value:
-                raise ValueError(f"option {tv.tag!r}={tv.value!r} cannot be written as tag=value;")
-        STR.encode(tag_value_text(value), sv, out)
-
-    def decode(self, r: Reader, name: str, sv: int) -> Any:
-        raw = r.next(name)
-        items = []
-        for item in decode_text(raw).split(";"):
-            if not item:
-                continue
-            tag, eq, value = item.partition("=")
-            if not eq:
-                raise r.error(f"field {name!r} has an item {item!r} that is not tag=value", name, raw)
-            items.append(TagValue(tag, value))
-        return items
-
-
-OPTIONS_TEXT = _OptionsText()
 
 #: the 4-field combo leg of market-data and historical requests (tws-protocol.md 4.2)
 COMBO_LEGS_REQ = ListOf(Group(ComboLeg, (F("con_id", INT), F("ratio", INT), F("action", STR), F("exchange", STR))))
@@ -131,7 +102,7 @@ class ReqMktData(ClientMessage):
         F("generic_tick_list", STR),
         F("snapshot", BOOL),
         F("regulatory_snapshot", BOOL, since=SV.REQ_SMART_COMPONENTS),
-        F("mkt_data_options", OPTIONS_TEXT),
+        F("mkt_data_options", TAG_VALUE_TEXT),
     )
 
     req_id: int = 0
@@ -236,7 +207,7 @@ class ReqMktDepth(ClientMessage):
         F("contract", CONTRACT_REQ),
         F("num_rows", INT),
         F("is_smart_depth", BOOL, since=SV.SMART_DEPTH),
-        F("mkt_depth_options", OPTIONS_TEXT),
+        F("mkt_depth_options", TAG_VALUE_TEXT),
     )
 
     req_id: int = 0

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from ibkr.protocol.fields import BOOL, INT, STR, F, Group, ListOf, Version
 from ibkr.protocol.ids import SV, In, Out
 from ibkr.protocol.message import ClientMessage, ServerMessage, register
-from ibkr.protocol.messages.reference import OPTIONS
-from ibkr.protocol.models import TagValue
+from ibkr.protocol.models import TAG_VALUE_TEXT, TagValue
 
 __all__ = [
     "ReqNewsBulletins",
@@ -106,7 +105,7 @@ class ReqNewsArticle(ClientMessage):
         F("req_id", INT),
         F("provider_code", STR),
         F("article_id", STR),
-        F("news_article_options", OPTIONS),
+        F("news_article_options", TAG_VALUE_TEXT),
     )
 
     req_id: int = 0
@@ -143,7 +142,7 @@ class ReqHistoricalNews(ClientMessage):
         F("start_date_time", STR),
         F("end_date_time", STR),
         F("total_results", INT),
-        F("historical_news_options", OPTIONS),
+        F("historical_news_options", TAG_VALUE_TEXT),
     )
 
     req_id: int = 0

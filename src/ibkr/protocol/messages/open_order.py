@@ -18,18 +18,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ibkr.protocol.fields import BOOL, DEC, INT, INT_E, INT_R, STR, F, Group, ListOf, Reader
+from ibkr.protocol.fields import (
+    BOOL,
+    DEC,
+    DEC_LONG_MIN,
+    INT,
+    INT_E,
+    INT_R,
+    NUM,
+    NUM_E,
+    NUM_SHOW,
+    STR,
+    F,
+    Group,
+    ListOf,
+    Num,
+    Reader,
+)
 from ibkr.protocol.ids import SV, In
 from ibkr.protocol.message import ServerMessage, register
 from ibkr.protocol.messages.order_wire import (
     CONDITIONS,
-    DEC_LONG_MIN,
-    NUM,
-    NUM_E,
-    NUM_SHOW,
     OPT_BOOL,
     Ctx,
-    Num,
     Step,
     When,
     decode_steps,

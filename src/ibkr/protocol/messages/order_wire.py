@@ -1,9 +1,8 @@
 """Wire building blocks shared by the order messages (PLACE_ORDER, OPEN_ORDER, COMPLETED_ORDER...).
 
-* Field kinds the core kinds do not cover: ``Num`` (a float written exactly as TWS writes it, text
-  kept through ``WireFloat``), ``DecU`` (a quantity whose unset form is a sentinel), ``OPT_BOOL``,
-  ``MISC_OPTIONS`` (a ``tag=value;`` string), ``Present`` (a 0/1 flag plus a group) and
-  ``CONDITIONS`` (the polymorphic order-condition list of tws-protocol.md 4.5).
+* Field kinds only the order messages use: ``OPT_BOOL``, ``Present`` (a 0/1 flag plus a group)
+  and ``CONDITIONS`` (the polymorphic order-condition list of tws-protocol.md 4.5). The numeric
+  kinds they share with other messages (``NUM*``, ``DEC_LONG_MIN``) live in ``fields.py``.
 * Steps: the order messages spread their fields over several objects (message, contract, order,
   order state) and gate groups on values read earlier (``secType == BAG``, a non-empty
   ``deltaNeutralOrderType``...). A layout is a tuple of ``Fld`` (object + attribute + kind,
@@ -13,18 +12,17 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from ibkr.errors import DecodeError, EncodeError
 from ibkr.protocol.fields import (
     BOOL,
     INT,
+    NUM,
+    NUM_E,
     STR,
-    UNSET_LONG,
     Const,
     F,
     Kind,
@@ -32,21 +30,11 @@ from ibkr.protocol.fields import (
     Reader,
     decode_layout,
     encode_layout,
-    format_float,
 )
-from ibkr.protocol.models import TagValue
-from ibkr.protocol.order_models import CONDITION_TYPES, OrderCondition, WireFloat
+from ibkr.protocol.order_models import CONDITION_TYPES, OrderCondition
 
 __all__ = [
-    "Num",
-    "NUM",
-    "NUM_E",
-    "NUM_R",
-    "NUM_SHOW",
-    "DecU",
-    "DEC_LONG_MIN",
     "OPT_BOOL",
-    "MISC_OPTIONS",
     "Present",
     "CONDITIONS",
     "Fld",
@@ -58,113 +46,6 @@ __all__ = [
     "on",
     "placeholder",
 ]
-
-_UNSET_FLOAT_TEXT = frozenset(
-    {
-        "",
-        "2147483647",
-        "9223372036854775807",
-        "-9223372036854775808",
-        "1.7976931348623157E308",
-        "1.7976931348623157e+308",
-        "1.7976931348623157e308",
-    }
-)
-_INFINITE_TEXT = frozenset({"Infinity", "Infinite", "inf"})
-_UNSET_DEC = frozenset(t.encode() for t in _UNSET_FLOAT_TEXT)
-
-
-class Num(Kind):
-    """A float (price, amount, percentage) written as TWS writes it.
-
-    ``unset_text`` is what ``None`` becomes on the wire; ``None`` for a required field (then
-    every unset form reads as the sentinel value, as the official decoder does). ``zero_text``
-    overrides how 0 is written (TWS writes ``0`` in ORDER_STATUS). On reading, a text that we would
-    write differently comes back as a ``WireFloat`` keeping that text, so re-encoding is exact.
-    """
-
-    __slots__ = ("unset_text", "zero_text")
-
-    def __init__(self, unset_text: str | None, zero_text: str | None = None) -> None:
-        self.unset_text = unset_text
-        self.zero_text = zero_text
-
-    def to_text(self, value: Any) -> str:
-        if value is None:
-            if self.unset_text is None:
-                raise TypeError("a required number is None")
-            return self.unset_text
-        if isinstance(value, WireFloat):
-            return value.text
-        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-            raise TypeError(f"expected a number, got {type(value).__name__}")
-        if isinstance(value, int):
-            return str(value)
-        if value == 0 and self.zero_text is not None:
-            return self.zero_text
-        return format_float(float(value))
-
-    def from_text(self, text: str) -> float | None:
-        if self.unset_text is not None and (text in _UNSET_FLOAT_TEXT or text == self.unset_text):
-            return None
-        if not text:
-            value = 0.0
-        elif text in _INFINITE_TEXT:
-            value = math.inf
-        else:
-            value = float(text)
-            if value != value:
-                raise ValueError("NaN")
-        if self.to_text(value) != text:
-            return WireFloat(value, text)
-        return value
-
-    def encode(self, value: Any, sv: int, out: list[str]) -> None:
-        out.append(self.to_text(value))
-
-    def decode(self, r: Reader, name: str, sv: int) -> Any:
-        return r.convert(name, lambda raw: self.from_text(raw.decode("ascii")))
-
-
-#: required float, "" reads as 0.0
-NUM = Num(None)
-#: optional float written "" when unset (the official client's handle-empty fields)
-NUM_E = Num("")
-#: optional float written as Python's sentinel (the official client's plain double fields)
-NUM_R = Num("1.7976931348623157e+308")
-#: optional float written as TWS's (Java's) sentinel
-NUM_SHOW = Num("1.7976931348623157E308")
-
-
-class DecU(Kind):
-    """A quantity whose unset value is written as a sentinel (TWS writes Long.MIN_VALUE)."""
-
-    __slots__ = ("unset_text",)
-
-    def __init__(self, unset_text: str) -> None:
-        self.unset_text = unset_text
-
-    def encode(self, value: Any, sv: int, out: list[str]) -> None:
-        if value is None:
-            out.append(self.unset_text)
-        elif isinstance(value, Decimal | int) and not isinstance(value, bool):
-            out.append(str(value))
-        else:
-            raise TypeError(f"expected Decimal, got {type(value).__name__}")
-
-    def decode(self, r: Reader, name: str, sv: int) -> Any:
-        def conv(raw: bytes) -> Decimal | None:
-            if raw in _UNSET_DEC:
-                return None
-            d = Decimal(raw.decode("ascii"))
-            if not d.is_finite():
-                raise ValueError("not a finite quantity")
-            return d
-
-        return r.convert(name, conv)
-
-
-DEC_LONG_MIN = DecU(str(-UNSET_LONG - 1))
 
 
 class _OptBool(Kind):
@@ -180,26 +61,6 @@ class _OptBool(Kind):
 
 
 OPT_BOOL = _OptBool()
-
-
-class _MiscOptions(Kind):
-    """orderMiscOptions: one string field ``tag=value;tag=value;``."""
-
-    __slots__ = ()
-
-    def encode(self, value: Any, sv: int, out: list[str]) -> None:
-        text = "".join(f"{tv.tag}={tv.value};" for tv in value or ())
-        STR.encode(text, sv, out)
-
-    def decode(self, r: Reader, name: str, sv: int) -> Any:
-        text = r.next(name).decode("utf-8", "replace")
-        parts = text.split(";")
-        if parts[-1] == "":
-            parts.pop()
-        return [TagValue(*part.partition("=")[::2]) for part in parts]
-
-
-MISC_OPTIONS = _MiscOptions()
 
 
 class Present(Kind):

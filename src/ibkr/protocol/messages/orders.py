@@ -19,11 +19,16 @@ from ibkr.protocol.fields import (
     INT,
     INT_E,
     INT_R,
+    NUM,
+    NUM_E,
+    NUM_R,
     STR,
+    UNSET_NUMERIC,
     Const,
     F,
     Group,
     ListOf,
+    Num,
     Reader,
     Version,
 )
@@ -31,13 +36,8 @@ from ibkr.protocol.ids import SV, In, Out
 from ibkr.protocol.message import ClientMessage, Message, ServerMessage, fast_decoder, register
 from ibkr.protocol.messages.order_wire import (
     CONDITIONS,
-    MISC_OPTIONS,
-    NUM,
-    NUM_E,
-    NUM_R,
     OPT_BOOL,
     Ctx,
-    Num,
     Present,
     Step,
     When,
@@ -46,7 +46,7 @@ from ibkr.protocol.messages.order_wire import (
     on,
     placeholder,
 )
-from ibkr.protocol.models import TAG_VALUE_LIST, ComboLeg, Contract, DeltaNeutralContract
+from ibkr.protocol.models import TAG_VALUE_LIST, TAG_VALUE_TEXT, ComboLeg, Contract, DeltaNeutralContract
 from ibkr.protocol.order_models import (
     COMPETE_AGAINST_BEST_OFFSET_UP_TO_MID,
     Order,
@@ -223,7 +223,7 @@ _PLACE_ORDER: tuple[Step, ...] = (
     When(lambda x: bool(x.o.algo_strategy), (Ord("algo_params", TAG_VALUE_LIST),)),
     Ord("algo_id", STR),
     Ord("what_if", BOOL),
-    Ord("order_misc_options", MISC_OPTIONS),
+    Ord("order_misc_options", TAG_VALUE_TEXT),
     Ord("solicited", BOOL),
     Ord("randomize_size", BOOL),
     Ord("randomize_price", BOOL),
@@ -423,7 +423,6 @@ class OrderStatus(ServerMessage):
     mkt_cap_price: float = 0.0
 
 
-_QTY_UNSET = frozenset({b"", b"2147483647", b"9223372036854775807", b"-9223372036854775808", b"1.7976931348623157E308"})
 #: quantities repeat (0, 100, the order size): parsed ones are shared (Decimal is immutable)
 _QTY_CACHE: dict[bytes, Decimal] = {}
 
@@ -432,7 +431,7 @@ def _fast_qty(raw: bytes) -> Decimal | None:
     d = _QTY_CACHE.get(raw)
     if d is not None:
         return d
-    if raw in _QTY_UNSET:
+    if raw in UNSET_NUMERIC:
         return None
     d = Decimal(raw.decode("ascii"))
     if not d.is_finite():

@@ -1,6 +1,5 @@
 """Reference-data messages: display groups, soft-dollar tiers, family codes, market rules, user
-info, depth exchanges, SMART components and the CFD reroute notices. Also the few field kinds the
-other reference modules (``options``, ``news``, ``scanner``, ``historical_ticks``) share.
+info, depth exchanges, SMART components and the CFD reroute notices.
 
 Layouts follow the official client's ``client.py`` / ``decoder.py`` (tws-protocol.md 5.1 for the
 ids). None of these layouts changes between server versions 176 and 200; every gate they ever had
@@ -11,31 +10,20 @@ carry no version field.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from ibkr.protocol.fields import (
-    FLOAT,
-    FLOAT_E,
     INT,
+    NUM_TWS,
     STR,
     F,
     Group,
-    Kind,
     ListOf,
-    Reader,
     Version,
-    decode_text,
-    format_decimal,
 )
 from ibkr.protocol.ids import SV, In, Out
 from ibkr.protocol.message import ClientMessage, ServerMessage, register
-from ibkr.protocol.models import CONTRACT_REQ_LAYOUT, INCLUDE_EXPIRED, Contract, TagValue, tag_value_text
 
 __all__ = [
-    "OPTIONS",
-    "FLOAT_TWS",
-    "FLOAT_TWS_E",
-    "CONTRACT_REQ_EXPIRED",
     "QueryDisplayGroups",
     "DisplayGroupList",
     "SubscribeToGroupEvents",
@@ -62,59 +50,6 @@ __all__ = [
     "RerouteMktDataReq",
     "RerouteMktDepthReq",
 ]
-
-
-# --- shared kinds ------------------------------------------------------------------------------
-
-
-class _Options(Kind):
-    """A tag/value list sent as one text field ``tag=value;tag=value;`` (tws-protocol.md 1.5):
-    newsArticleOptions, historicalNewsOptions, miscOptions, scanner options."""
-
-    __slots__ = ()
-
-    def encode(self, value: Any, sv: int, out: list[str]) -> None:
-        text = tag_value_text(value)
-        if "\0" in text:
-            raise ValueError("options contain a NUL byte")
-        out.append(text)
-
-    def decode(self, r: Reader, name: str, sv: int) -> Any:
-        text = decode_text(r.next(name))
-        return [TagValue(tag, value) for tag, _, value in (p.partition("=") for p in text.split(";") if p)]
-
-
-class _TwsFloat(Kind):
-    """A float as TWS writes it in some messages: whole numbers without ``.0`` (MARKET_RULE
-    ``lowEdge`` ``0``, SCANNER_DATA ``strike`` ``0``), others as Python ``repr``."""
-
-    __slots__ = ("base",)
-
-    def __init__(self, base: Kind) -> None:
-        self.base = base
-
-    def encode(self, value: Any, sv: int, out: list[str]) -> None:
-        if value is None and self.base is FLOAT_E:
-            out.append("")
-            return
-        number = float(value)
-        if number != number:
-            raise ValueError("NaN cannot be sent")
-        out.append(format_decimal(number))
-
-    def decode(self, r: Reader, name: str, sv: int) -> Any:
-        return self.base.decode(r, name, sv)
-
-
-#: tag/value list as one ``tag=value;`` string field
-OPTIONS = _Options()
-#: required float written like TWS (``0``, ``0.01``)
-FLOAT_TWS = _TwsFloat(FLOAT)
-#: optional float written like TWS; ``None`` is ``""``
-FLOAT_TWS_E = _TwsFloat(FLOAT_E)
-#: the 12-field request contract block followed by includeExpired (head timestamp, histogram,
-#: historical ticks)
-CONTRACT_REQ_EXPIRED = Group(Contract, (*CONTRACT_REQ_LAYOUT, INCLUDE_EXPIRED))
 
 
 # --- display groups (TWS colour-linked windows) ----------------------------------------------
@@ -269,7 +204,7 @@ class MarketRule(ServerMessage):
     ID = In.MARKET_RULE
     LAYOUT = (
         F("market_rule_id", INT),
-        F("price_increments", ListOf(Group(PriceIncrement, (F("low_edge", FLOAT_TWS), F("increment", FLOAT_TWS))))),
+        F("price_increments", ListOf(Group(PriceIncrement, (F("low_edge", NUM_TWS), F("increment", NUM_TWS))))),
     )
 
     market_rule_id: int = 0

@@ -15,6 +15,7 @@ from ibkr.protocol.fields import (
     FLOAT_E,
     INT,
     INT_E,
+    NUM_TWS_E,
     STR,
     F,
     Group,
@@ -27,8 +28,7 @@ from ibkr.protocol.fields import (
 )
 from ibkr.protocol.ids import In, Out
 from ibkr.protocol.message import ClientMessage, ServerMessage, register
-from ibkr.protocol.messages.reference import FLOAT_TWS_E, OPTIONS
-from ibkr.protocol.models import Contract, TagValue
+from ibkr.protocol.models import TAG_VALUE_TEXT, Contract, TagValue
 
 __all__ = [
     "ReqScannerParameters",
@@ -125,8 +125,8 @@ class ReqScannerSubscription(ClientMessage):
     LAYOUT = (
         F("req_id", INT),
         F("subscription", _SUBSCRIPTION),
-        F("scanner_subscription_filter_options", OPTIONS),
-        F("scanner_subscription_options", OPTIONS),
+        F("scanner_subscription_filter_options", TAG_VALUE_TEXT),
+        F("scanner_subscription_options", TAG_VALUE_TEXT),
     )
 
     req_id: int = 0
@@ -166,7 +166,7 @@ _ROW_CONTRACT = (
     F("symbol", STR),
     F("sec_type", STR),
     F("last_trade_date_or_contract_month", STR),
-    F("strike", FLOAT_TWS_E),  # TWS writes "0" for stocks and combos
+    F("strike", NUM_TWS_E),  # TWS writes "0" for stocks and combos
     F("right", STR),
     F("exchange", STR),
     F("currency", STR),
