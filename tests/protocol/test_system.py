@@ -63,6 +63,17 @@ SERVER_TABLE = [
         200,
         '4␀5␀201␀Order rejected - reason:x␀{"a":1}␀1700000000123␀',
     ),
+    # non-ASCII text travels unicode-escaped (the official decoder unescapes it, sv >= 153)
+    (
+        ErrMsg(3, 201, "Ordre rejeté \u2013 €", ""),
+        187,
+        "4␀2␀3␀201␀Ordre rejet\\u00e9 \\u2013 \\u20ac␀␀",
+    ),
+    (
+        ErrMsg(3, 201, "C:\\x ✓", "", 1700000000123),
+        200,
+        "4␀3␀201␀C:\\\\x \\u2713␀␀1700000000123␀",
+    ),
 ]
 
 
@@ -104,3 +115,11 @@ def test_server_messages_decode_in_official_client(sv: int) -> None:
     d = ibapi_decode(sv, encode_payload(err, sv))
     assert d.leftover == 0
     assert d.calls == [("error", (17, err.error_time, 201, "Order rejected - reason:no", '{"r":1}'))]
+
+
+@pytest.mark.parametrize("sv", VERSIONS)
+def test_non_ascii_error_text_decodes_in_official_client(sv: int) -> None:
+    err = ErrMsg(3, 201, "Ordre rejeté \u2013 € \\ ✓", "", 1700000000123 if sv >= 194 else 0)
+    d = ibapi_decode(sv, encode_payload(err, sv))
+    assert d.leftover == 0
+    assert d.calls == [("error", (3, err.error_time, 201, "Ordre rejeté \u2013 € \\ ✓", ""))]

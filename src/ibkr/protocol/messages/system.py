@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ibkr.protocol.fields import INT, STR, F, Version
+from ibkr.protocol.fields import INT, STR, STR_ESC, F, Version
 from ibkr.protocol.ids import SV, In, Out
 from ibkr.protocol.message import ClientMessage, ServerMessage, register
 
@@ -123,6 +123,8 @@ class ErrMsg(ServerMessage):
 
     Before sv 194 the message has a version field (2); from 194 it loses it and gains
     ``error_time`` (epoch milliseconds) at the end. ``advanced_order_reject_json`` exists from 166.
+    The text is in unicode-escape form (``STR_ESC``): TWS escapes non-ASCII and the official
+    decoder unescapes it from SV.ENCODE_MSG_ASCII7 (153), below our range.
     """
 
     ID = In.ERR_MSG
@@ -130,7 +132,7 @@ class ErrMsg(ServerMessage):
         F("_v", Version(2), until=SV.ERROR_TIME),
         F("id", INT),
         F("error_code", INT),
-        F("error_string", STR),
+        F("error_string", STR_ESC),
         F("advanced_order_reject_json", STR, since=SV.ADVANCED_ORDER_REJECT),
         F("error_time", INT, since=SV.ERROR_TIME),
     )
