@@ -5,6 +5,12 @@ from __future__ import annotations
 import math
 
 from ibkr.protocol.message import Message
+from ibkr.protocol.messages.depth import (
+    CancelMktDepth,
+    MarketDepth,
+    MarketDepthL2,
+    ReqMktDepth,
+)
 from ibkr.protocol.messages.historical import (
     Bar,
     CancelHistoricalData,
@@ -18,25 +24,23 @@ from ibkr.protocol.messages.historical import (
 )
 from ibkr.protocol.messages.market_data import (
     CancelMktData,
-    CancelMktDepth,
-    CancelTickByTickData,
     MarketDataType,
-    MarketDepth,
-    MarketDepthL2,
     ReqMarketDataType,
     ReqMktData,
-    ReqMktDepth,
-    ReqTickByTickData,
-    TickByTickBidAsk,
-    TickByTickLast,
-    TickByTickMidPoint,
-    TickByTickNone,
     TickGeneric,
     TickPrice,
     TickReqParams,
     TickSize,
     TickSnapshotEnd,
     TickString,
+)
+from ibkr.protocol.messages.tick_by_tick import (
+    CancelTickByTickData,
+    ReqTickByTickData,
+    TickByTickBidAsk,
+    TickByTickLast,
+    TickByTickMidPoint,
+    TickByTickNone,
 )
 from ibkr.protocol.models import ComboLeg, Contract, DeltaNeutralContract, TagValue
 

@@ -28,28 +28,32 @@ from ibkr.protocol.message import (
     encode_payload,
     split_payload,
 )
-from ibkr.protocol.messages.market_data import (
-    CancelMktData,
+from ibkr.protocol.messages.depth import (
     CancelMktDepth,
-    CancelTickByTickData,
-    MarketDataType,
     MarketDepth,
     MarketDepthL2,
+    ReqMktDepth,
+)
+from ibkr.protocol.messages.market_data import (
+    CancelMktData,
+    MarketDataType,
     ReqMarketDataType,
     ReqMktData,
-    ReqMktDepth,
-    ReqTickByTickData,
-    TickByTick,
-    TickByTickBidAsk,
-    TickByTickLast,
-    TickByTickMidPoint,
-    TickByTickNone,
     TickGeneric,
     TickPrice,
     TickReqParams,
     TickSize,
     TickSnapshotEnd,
     TickString,
+)
+from ibkr.protocol.messages.tick_by_tick import (
+    CancelTickByTickData,
+    ReqTickByTickData,
+    TickByTick,
+    TickByTickBidAsk,
+    TickByTickLast,
+    TickByTickMidPoint,
+    TickByTickNone,
 )
 from ibkr.protocol.models import ComboLeg, Contract, DeltaNeutralContract, TagValue
 from tests.oracle import ibapi_decode, ibapi_sent

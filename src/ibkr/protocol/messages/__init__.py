@@ -1,7 +1,10 @@
 """Typed TWS messages by domain. Importing this package registers every message class.
 
 * ``system``: START_API, order ids, accounts list, server time, ERR_MSG
-* ``market_data``: L1 ticks, tick-by-tick, depth
+* ``market_data``: L1 market data requests and ticks
+* ``tick_by_tick``: tick-by-tick data
+* ``depth``: market depth (order book rows)
+* ``fast``: hot-path helpers of the fast decoders (no messages)
 * ``historical``: historical and real-time bars
 * ``orders``: placing and cancelling orders, order status (``order_wire``: their shared codecs)
 * ``open_order``: OPEN_ORDER and COMPLETED_ORDER
@@ -20,6 +23,7 @@ from __future__ import annotations
 from ibkr.protocol.messages import (
     account,
     contracts,
+    depth,
     executions,
     historical,
     historical_ticks,
@@ -31,9 +35,11 @@ from ibkr.protocol.messages import (
     reference,
     scanner,
     system,
+    tick_by_tick,
 )
 from ibkr.protocol.messages.account import *  # noqa: F403
 from ibkr.protocol.messages.contracts import *  # noqa: F403
+from ibkr.protocol.messages.depth import *  # noqa: F403
 from ibkr.protocol.messages.executions import *  # noqa: F403
 from ibkr.protocol.messages.historical import *  # noqa: F403
 from ibkr.protocol.messages.historical_ticks import *  # noqa: F403
@@ -45,10 +51,13 @@ from ibkr.protocol.messages.orders import *  # noqa: F403
 from ibkr.protocol.messages.reference import *  # noqa: F403
 from ibkr.protocol.messages.scanner import *  # noqa: F403
 from ibkr.protocol.messages.system import *  # noqa: F403
+from ibkr.protocol.messages.tick_by_tick import *  # noqa: F403
 
 __all__ = [
     *system.__all__,
     *market_data.__all__,
+    *tick_by_tick.__all__,
+    *depth.__all__,
     *historical.__all__,
     *orders.__all__,
     *open_order.__all__,
