@@ -328,7 +328,7 @@ class IBKRGateway:
         policy = ReconnectPolicy(
             client_ids=(slot.client_id, *cfg.fallback_client_ids),
             backoff=Backoff(cfg.reconnect_initial_delay, cfg.reconnect_max_delay, rng=self._rng),
-            max_attempts=cfg.max_reconnect_attempts,
+            max_attempts=cfg.max_reconnect_attempts if cfg.auto_reconnect else 0,
         )
         first = True
         while not self._closing:
@@ -364,8 +364,10 @@ class IBKRGateway:
                 slot.state = SlotState.DOWN
                 slot.first_attempt_done.set()
                 return
-            slot.up.set()
+            # listeners resubscribe / reconcile before the slot counts as up, so that nothing
+            # routed to this slot overtakes the resubscriptions
             await self._notify_up(slot, session, first)
+            slot.up.set()
             first = False
             await self._run_session(slot, session)
             slot.up.clear()
@@ -373,6 +375,8 @@ class IBKRGateway:
             self._retire(slot, session)
             for listener in list(self._listeners):
                 listener.on_session_down(slot.index, session.close_reason)
+            if not cfg.auto_reconnect:
+                return
 
     def _retry_delay(self, delay: float) -> float:
         # when every endpoint is in backoff, wait for the first that becomes due
