@@ -8,7 +8,8 @@ from __future__ import annotations
 from ibkr.client.base import ClientBase, LatencyReport
 from ibkr.client.contracts import Forex, Future, Option, Stock
 from ibkr.client.events import ConnectionEvent, ConnectionState, TWSWarning
-from ibkr.client.orders import Fill, OrderHandle, OrdersMixin, Reconciliation
+from ibkr.client.order_handle import Fill, OrderHandle, Reconciliation
+from ibkr.client.orders import OrdersMixin
 from ibkr.client.requests import Gap, Subscription
 from ibkr.config import ConnectionConfig, OrderPolicy
 from ibkr.gateway import IBKRGateway
