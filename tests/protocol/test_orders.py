@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from ibapi.order_cancel import OrderCancel as IOrderCancel
 
 from ibkr.errors import DecodeError
+from ibkr.protocol.ids import In
 from ibkr.protocol.message import (
     CLIENT_MESSAGES,
     FAST_DECODERS,
@@ -21,7 +22,7 @@ from ibkr.protocol.message import (
     encode_payload,
     split_payload,
 )
-from ibkr.protocol.messages.executions import ReqExecutions
+from ibkr.protocol.messages.executions import ExecutionData, ReqExecutions
 from ibkr.protocol.messages.orders import (
     CancelOrder,
     CompletedOrdersEnd,
@@ -36,7 +37,7 @@ from ibkr.protocol.messages.orders import (
     ReqOpenOrders,
 )
 from ibkr.protocol.models import Contract
-from ibkr.protocol.order_models import ExecutionFilter, PriceCondition
+from ibkr.protocol.order_models import Execution, ExecutionFilter, PriceCondition
 from tests.oracle import ibapi_decode, ibapi_sent
 from tests.protocol.ibapi_orders import ibapi_contract, ibapi_exec_filter, ibapi_order
 from tests.protocol.samples_orders import SAMPLES
@@ -564,3 +565,95 @@ def test_req_executions_matches_official_client(sv: int) -> None:
         assert ibapi_sent(sv, lambda c: c.reqExecutions(1004, ibapi_exec_filter(_FILTER))) == [
             encode_payload(ReqExecutions(1004, _FILTER), sv)
         ]
+
+
+# --- EXECUTION_DATA fast decoder -----------------------------------------------------------------
+
+_ids = st.integers(-(2**31), 2**31 - 1)
+_opt_prices = st.one_of(st.none(), _prices.filter(lambda p: p != 0.0))
+
+
+@given(
+    sv=st.sampled_from([176, 177, 178, 187, 197, 198, 200]),
+    req_id=_ids,
+    con_id=_ids,
+    texts=st.lists(_texts, min_size=15, max_size=15),
+    strike=_opt_prices,
+    shares=_qty,
+    cum_qty=_qty,
+    price=_prices,
+    avg_price=_prices,
+    perm_id=st.integers(0, 2**63 - 1),
+    ints=st.lists(_ids, min_size=4, max_size=4),
+    ev_multiplier=_opt_prices,
+    pending=st.booleans(),
+)
+def test_fast_and_generic_execution_data_agree(
+    sv: int,
+    req_id: int,
+    con_id: int,
+    texts: list[str],
+    strike: float | None,
+    shares: Decimal | None,
+    cum_qty: Decimal | None,
+    price: float,
+    avg_price: float,
+    perm_id: int,
+    ints: list[int],
+    ev_multiplier: float | None,
+    pending: bool,
+) -> None:
+    contract = Contract(con_id, *texts[:3], strike, *texts[3:6], "", *texts[6:9])
+    execution = Execution(
+        *texts[9:14],
+        shares,
+        price,
+        perm_id,
+        ints[0],
+        ints[1],
+        ints[2],
+        cum_qty,
+        avg_price,
+        texts[14],
+        texts[0],
+        ev_multiplier,
+        texts[1],
+        ints[3],
+        pending if sv >= 178 else False,
+        texts[2] if sv >= 198 else "",
+    )
+    msg = ExecutionData(req_id, contract, execution)
+    payload = encode_payload(msg, sv)
+    fast = decode_payload(payload, sv, SERVER_MESSAGES, FAST_DECODERS)
+    generic = decode_payload(payload, sv, SERVER_MESSAGES)
+    assert fast == generic == msg
+    assert encode_payload(fast, sv) == encode_payload(generic, sv) == payload  # type: ignore[arg-type]
+
+
+@given(
+    sv=st.sampled_from([176, 178, 200]),
+    raw=st.lists(st.binary(max_size=6).filter(lambda b: b"\0" not in b), min_size=30, max_size=33),
+)
+def test_fast_execution_data_falls_back_to_the_generic_errors(sv: int, raw: list[bytes]) -> None:
+    payload = b"\0".join([b"11", *raw]) + b"\0"
+    try:
+        generic: object = decode_payload(payload, sv, SERVER_MESSAGES)
+    except DecodeError as exc:
+        generic = exc
+    try:
+        fast: object = decode_payload(payload, sv, SERVER_MESSAGES, FAST_DECODERS)
+    except DecodeError as exc:
+        fast = exc
+    if isinstance(generic, DecodeError):
+        assert isinstance(fast, DecodeError) and fast.field == generic.field
+    else:
+        assert fast == generic
+
+
+def test_fast_execution_data_matches_the_generic_on_tws_texts() -> None:
+    # TWS writes a whole price as "100" and an unset strike as "0.0"; both decoders agree
+    text = encode_payload(ExecutionData(-1, Contract(1, "A", "STK"), Execution(price=100.0, avg_price=100.0)), 200)
+    tws = text.replace(b"\x00100.0\x00", b"\x00100\x00")
+    generic = decode_payload(tws, 200, SERVER_MESSAGES)
+    assert decode_payload(tws, 200, SERVER_MESSAGES, FAST_DECODERS) == generic
+    assert FAST_DECODERS[In.EXECUTION_DATA](split_payload(tws), 200) == generic  # the fast path takes it

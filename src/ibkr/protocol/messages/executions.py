@@ -19,6 +19,7 @@ from ibkr.protocol.fields import (
     NUM_E,
     NUM_SHOW,
     STR,
+    UNSET_NUMERIC,
     F,
     Group,
     ListOf,
@@ -27,7 +28,8 @@ from ibkr.protocol.fields import (
     Version,
 )
 from ibkr.protocol.ids import SV, In, Out
-from ibkr.protocol.message import ClientMessage, ServerMessage, register
+from ibkr.protocol.message import ClientMessage, Message, ServerMessage, fast_decoder, register
+from ibkr.protocol.messages.fast import Slow, fast_qty
 from ibkr.protocol.messages.order_wire import Ctx, Step, decode_steps, encode_steps, on
 from ibkr.protocol.models import Contract
 from ibkr.protocol.order_models import Execution, ExecutionFilter
@@ -122,6 +124,71 @@ class ExecutionData(ServerMessage):
         msg = cls()
         decode_steps(_EXECUTION_DATA, Ctx(m=msg, c=msg.contract, x=msg.execution), r, sv)
         return msg
+
+
+#: EXECUTION_DATA's field count (id included) before SV.PENDING_PRICE_REVISION, which adds one
+#: field, as does SV.SUBMITTER
+_EXEC_FIELDS = 31
+_UNSET_STRIKE = {*UNSET_NUMERIC, b"0.0"}
+
+
+def _price(raw: bytes) -> float:
+    value = float(raw)
+    if value != value:
+        raise ValueError("NaN")
+    return value
+
+
+@fast_decoder(In.EXECUTION_DATA)
+def _execution_data_fast(f: list[bytes], sv: int) -> Message:
+    """EXECUTION_DATA without the step machinery: the exact field count for ``sv``, positional
+    construction. Prices come back as plain floats, equal to what the generic decoder returns (it
+    keeps unusual texts such as ``100`` in a ``WireFloat``); anything odd (an empty int, bad UTF-8,
+    a NaN) raises and the generic decoder names the field."""
+    if len(f) != _EXEC_FIELDS + (sv >= SV.PENDING_PRICE_REVISION) + (sv >= SV.SUBMITTER):
+        raise Slow
+    pending = f[31] if sv >= SV.PENDING_PRICE_REVISION else b"0"
+    if pending != b"0" and pending != b"1":
+        raise Slow
+    strike = f[7]
+    ev_multiplier = f[28]
+    contract = Contract(
+        int(f[3]),
+        f[4].decode(),
+        f[5].decode(),
+        f[6].decode(),
+        None if strike in _UNSET_STRIKE else _price(strike),
+        f[8].decode(),
+        f[9].decode(),
+        f[10].decode(),
+        "",
+        f[11].decode(),
+        f[12].decode(),
+        f[13].decode(),
+    )
+    execution = Execution(
+        f[14].decode(),
+        f[15].decode(),
+        f[16].decode(),
+        f[17].decode(),
+        f[18].decode(),
+        fast_qty(f[19]),
+        _price(f[20]),
+        int(f[21]),
+        int(f[22]),
+        int(f[2]),
+        int(f[23]),
+        fast_qty(f[24]),
+        _price(f[25]),
+        f[26].decode(),
+        f[27].decode(),
+        None if ev_multiplier in UNSET_NUMERIC else _price(ev_multiplier),
+        f[29].decode(),
+        int(f[30]),
+        pending == b"1",
+        f[32].decode() if sv >= SV.SUBMITTER else "",
+    )
+    return ExecutionData(int(f[1]), contract, execution)
 
 
 @register

@@ -9,9 +9,22 @@ too: that range excludes NaN, infinities and every unset sentinel (2147483647,
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ibkr.protocol.fields import UNSET_NUMERIC
 
-__all__ = ["Slow", "INTS", "SIZES", "NOT_CACHED", "SIZE_LIMIT", "fast_size", "size_text", "price_text", "check_ints"]
+__all__ = [
+    "Slow",
+    "INTS",
+    "SIZES",
+    "NOT_CACHED",
+    "SIZE_LIMIT",
+    "fast_size",
+    "fast_qty",
+    "size_text",
+    "price_text",
+    "check_ints",
+]
 
 SIZE_LIMIT = 2147483647.0
 #: b"-1" .. b"4095" -> int / float: a dict lookup is ~4x cheaper than int() or float() on bytes,
@@ -34,6 +47,25 @@ def fast_size(raw: bytes) -> float | None:
         if not -SIZE_LIMIT < value < SIZE_LIMIT:
             raise Slow
     return value  # type: ignore[return-value]
+
+
+#: quantities repeat (0, 100, the order size): parsed ones are shared (Decimal is immutable)
+_QTY_CACHE: dict[bytes, Decimal] = {}
+
+
+def fast_qty(raw: bytes) -> Decimal | None:
+    """What ``DEC`` reads from ``raw`` (ORDER_STATUS, EXECUTION_DATA), from a bounded cache."""
+    d = _QTY_CACHE.get(raw)
+    if d is not None:
+        return d
+    if raw in UNSET_NUMERIC:
+        return None
+    d = Decimal(raw.decode("ascii"))
+    if not d.is_finite():
+        raise ValueError(raw)
+    if len(_QTY_CACHE) < 4096:
+        _QTY_CACHE[raw] = d
+    return d
 
 
 def size_text(value: float | None) -> str:

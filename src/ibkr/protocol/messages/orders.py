@@ -23,7 +23,6 @@ from ibkr.protocol.fields import (
     NUM_E,
     NUM_R,
     STR,
-    UNSET_NUMERIC,
     Const,
     F,
     Group,
@@ -34,6 +33,7 @@ from ibkr.protocol.fields import (
 )
 from ibkr.protocol.ids import SV, In, Out
 from ibkr.protocol.message import ClientMessage, Message, ServerMessage, fast_decoder, register
+from ibkr.protocol.messages.fast import fast_qty
 from ibkr.protocol.messages.order_wire import (
     CONDITIONS,
     OPT_BOOL,
@@ -423,24 +423,6 @@ class OrderStatus(ServerMessage):
     mkt_cap_price: float = 0.0
 
 
-#: quantities repeat (0, 100, the order size): parsed ones are shared (Decimal is immutable)
-_QTY_CACHE: dict[bytes, Decimal] = {}
-
-
-def _fast_qty(raw: bytes) -> Decimal | None:
-    d = _QTY_CACHE.get(raw)
-    if d is not None:
-        return d
-    if raw in UNSET_NUMERIC:
-        return None
-    d = Decimal(raw.decode("ascii"))
-    if not d.is_finite():
-        raise ValueError(raw)
-    if len(_QTY_CACHE) < 4096:
-        _QTY_CACHE[raw] = d
-    return d
-
-
 @fast_decoder(In.ORDER_STATUS)
 def _order_status_fast(fields: list[bytes], sv: int) -> Message:
     """ORDER_STATUS without the layout machinery (5% of the decoding mix).
@@ -458,8 +440,8 @@ def _order_status_fast(fields: list[bytes], sv: int) -> Message:
     return OrderStatus(
         int(fields[1]),
         fields[2].decode(),
-        _fast_qty(fields[3]),
-        _fast_qty(fields[4]),
+        fast_qty(fields[3]),
+        fast_qty(fields[4]),
         avg,
         int(fields[6]),
         int(fields[7]),
