@@ -1,0 +1,108 @@
+"""Engine events -> the sessions they concern.
+
+``EventRouter.route(events)`` looks each event's class up in one table: market events go to the
+feed's subscribers; order events (OPEN_ORDER + ORDER_STATUS, ERR_MSG with the order id,
+EXECUTION_DATA with req id -1, COMMISSION_REPORT) go to the client that owns the order on every
+endpoint, and to the master client (``SimConfig.master_client_id``, 0 by default) once it has bound
+with REQ_AUTO_OPEN_ORDERS / REQ_OPEN_ORDERS; position changes go to position and account
+subscribers. Messages are queued on the sessions; the caller flushes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from ibkr.sim import translate
+from ibkr.sim.events import (
+    Commission,
+    DepthUpdate,
+    Event,
+    Execution,
+    OrderError,
+    OrderUpdate,
+    PositionUpdate,
+    QuoteUpdate,
+    TradeUpdate,
+    WhatIf,
+)
+from ibkr.sim.session import SimSession
+
+if TYPE_CHECKING:
+    from ibkr.sim.server import Simulator
+
+__all__ = ["EventRouter"]
+
+#: statuses TWS reports with ORDER_STATUS only (no OPEN_ORDER echo)
+_STATUS_ONLY = frozenset({"Cancelled", "ApiCancelled", "PendingCancel"})
+
+
+class EventRouter:
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+        self._table: dict[type[Any], Callable[[Any], None]] = {
+            QuoteUpdate: self._market,
+            TradeUpdate: self._market,
+            DepthUpdate: self._market,
+            OrderUpdate: self._order_update,
+            OrderError: self._order_error,
+            Execution: self._execution,
+            Commission: self._commission,
+            PositionUpdate: self._position,
+            WhatIf: self._what_if,
+        }
+
+    def route(self, events: Iterable[Event]) -> None:
+        table = self._table
+        for e in events:
+            table[type(e)](e)
+
+    # --- who gets what -----------------------------------------------------------------------
+
+    def owners(self, client_id: int) -> list[SimSession]:
+        """The sessions of the client that owns an order (any endpoint)."""
+        return [s for s in self.sim.sessions if s.client_id == client_id]
+
+    def order_sessions(self, client_id: int) -> list[SimSession]:
+        """The owner's sessions plus every bound master client."""
+        master = self.sim.config.master_client_id
+        return [s for s in self.sim.sessions if s.client_id == client_id or (s.client_id == master and s.bound)]
+
+    # --- handlers ----------------------------------------------------------------------------
+
+    def _market(self, e: QuoteUpdate | TradeUpdate | DepthUpdate) -> None:
+        self.sim.feed.on_market_event(e)
+
+    def _order_update(self, e: OrderUpdate) -> None:
+        order = e.order
+        status = translate.order_status(order)
+        if order.status in _STATUS_ONLY:
+            msgs: list[Any] = [status]
+        else:
+            msgs = [translate.open_order(order), status]
+        for s in self.order_sessions(order.client_id):
+            s.send_many(msgs)
+
+    def _order_error(self, e: OrderError) -> None:
+        for s in self.owners(e.client_id):
+            s.send_error(e.order_id, e.code, e.text)
+
+    def _execution(self, e: Execution) -> None:
+        msg = translate.execution_data(e)
+        for s in self.order_sessions(e.client_id):
+            s.send(msg)
+
+    def _commission(self, e: Commission) -> None:
+        msg = translate.commission_report(e)
+        for s in self.order_sessions(e.client_id):
+            s.send(msg)
+
+    def _what_if(self, e: WhatIf) -> None:
+        msg = translate.what_if_order(e)
+        for s in self.owners(e.client_id):
+            s.send(msg)
+
+    def _position(self, e: PositionUpdate) -> None:
+        from ibkr.sim.handlers.account import position_changed
+
+        position_changed(self.sim, e)
