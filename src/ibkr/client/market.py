@@ -130,8 +130,11 @@ class _Live:
             raise RequestTimeout(f"no update of {type(self).__name__} {self.req_id} in {timeout}s") from None
         return self
 
-    async def _iterate(self) -> AsyncIterator[Any]:
-        seen = self.updates
+    def _iterate(self) -> AsyncIterator[Any]:
+        # counted from now (the call), not from the first ``__anext__``
+        return self._updates_after(self.updates)
+
+    async def _updates_after(self, seen: int) -> AsyncIterator[Any]:
         while True:
             seen = await self._next(seen)
             if seen < 0:
