@@ -12,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from ibkr.errors import DecodeError
 from ibkr.protocol import NEED_DATA, ClientConnection, ConnectionReady, ServerHello
 from ibkr.protocol.message import Message
 from ibkr.protocol.messages.system import ErrMsg
+from ibkr.protocol.models import Contract
+from ibkr.protocol.order_models import Order
 
 M = TypeVar("M", bound=Message)
 TIMEOUT = 10.0
@@ -129,3 +132,16 @@ class Wire:
 
 def of(items: list[Any], cls: type[M]) -> list[M]:
     return [i for i in items if isinstance(i, cls)]
+
+
+AAPL = Contract(symbol="AAPL", sec_type="STK", exchange="SMART", currency="USD")
+SPY = Contract(symbol="SPY", sec_type="STK", exchange="SMART", currency="USD")
+EURUSD = Contract(symbol="EUR", sec_type="CASH", exchange="IDEALPRO", currency="USD")
+
+
+def lmt(action: str, qty: int, price: float, **kw: Any) -> Order:
+    return Order(action=action, total_quantity=Decimal(qty), order_type="LMT", lmt_price=price, tif="DAY", **kw)
+
+
+def mkt(action: str, qty: int, **kw: Any) -> Order:
+    return Order(action=action, total_quantity=Decimal(qty), order_type="MKT", tif="DAY", **kw)
