@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from ibkr.errors import DecodeError, HandshakeError, LocalProtocolError
-from ibkr.protocol.framing import MAX_FRAME_SIZE, FrameBuffer, frame
+from ibkr.protocol.framing import HEADER, MAX_FRAME_SIZE, FrameBuffer, frame
 from ibkr.protocol.ids import MAX_SUPPORTED_VERSION, MIN_SUPPORTED_VERSION
 from ibkr.protocol.message import (
     CLIENT_MESSAGES,
@@ -56,6 +56,7 @@ __all__ = [
 ]
 
 API_PREFIX: Final = b"API\0"
+_unpack_from = HEADER.unpack_from
 
 
 class Role(enum.Enum):
@@ -173,42 +174,60 @@ class _Base:
         """
         if self.state is not State.READY:
             raise LocalProtocolError("receive_messages() needs a READY connection; use next_event()")
-        self._frames.feed(data)
+        frames = self._frames
+        frames.feed(data)
         try:
-            payloads = self._frames.frames()
+            buf, pos = frames.view()
         except Exception:
             self.state = State.ERROR
             raise
+        # Hot path, one pass over the buffer: cut a frame, split it (without its final NUL), look
+        # the id up by its text, run the fast decoder. Anything unusual (no fast decoder, no final
+        # NUL, odd layout, bad value) takes the generic path, which yields either the message or
+        # the precise DecodeError.
+        end_all = len(buf)
+        limit = frames.max_frame_size
+        unpack_from = _unpack_from
+        fast = self._fast_by_text
         sv = self.server_version
-        registry = self._registry
-        fast = self._fast
-        by_text = self._fast_by_text
         out: list[Message | DecodeError] = []
         append = out.append
-        for payload in payloads:
-            # Hot path: split once, look the id up by its text, run the fast decoder. Anything
-            # unusual (no fast decoder, odd layout, bad value) takes the generic path below,
-            # which yields either the message or the precise DecodeError.
-            fields = payload.split(b"\0")
-            fn = by_text.get(fields[0])
-            if fn is not None and not fields[-1]:
-                fields.pop()
-                try:
-                    append(fn(fields, sv))
+        skipped = 0
+        while end_all - pos >= 4:
+            (size,) = unpack_from(buf, pos)
+            start = pos + 4
+            end = start + size
+            if end > end_all or size > limit:
+                if size > limit:
+                    frames.consume(pos, len(out) + skipped)
+                    self.state = State.ERROR
+                    frames.refuse(size)
+                break
+            pos = end
+            if buf[end - 1] == 0:
+                fields = buf[start : end - 1].split(b"\0")
+                try:  # KeyError: no fast decoder for this id (text)
+                    append(fast[fields[0]](fields, sv))
                     continue
                 except Exception:  # noqa: BLE001 - the generic decoder reports the real error
                     pass
-            try:
-                msg = decode_payload(payload, sv, registry, fast)
-            except DecodeError as exc:
-                append(exc)
-                continue
-            if msg is None:
-                self._count_unknown(payload)
-            else:
-                append(msg)
+            skipped += self._decode_slow(buf[start:end], out)
+        frames.consume(pos, len(out) + skipped)
         self.messages_in += len(out)
         return out
+
+    def _decode_slow(self, payload: bytes, out: list[Message | DecodeError]) -> int:
+        """Decode ``payload`` with the generic decoder into ``out``; 1 if it was skipped (unknown id)."""
+        try:
+            msg = decode_payload(payload, self.server_version, self._registry)
+        except DecodeError as exc:
+            out.append(exc)
+            return 0
+        if msg is None:
+            self._count_unknown(payload)
+            return 1
+        out.append(msg)
+        return 0
 
     def _decode(self, payload: bytes) -> Message | None:
         msg = decode_payload(payload, self.server_version, self._registry, self._fast)

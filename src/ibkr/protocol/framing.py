@@ -14,6 +14,7 @@ look inside payloads, so the binary-id generation only adds a payload codec next
 from __future__ import annotations
 
 import struct
+from typing import NoReturn
 
 from ibkr.errors import FrameError
 
@@ -79,7 +80,7 @@ class FrameBuffer:
             return None
         (size,) = _unpack_from(buf, pos)
         if size > self.max_frame_size:
-            self._fail(size)
+            self.refuse(size)
         end = pos + 4 + size
         if end > len(buf):
             return None
@@ -87,30 +88,55 @@ class FrameBuffer:
         self.frames_in += 1
         return bytes(buf[pos + 4 : end])
 
-    def frames(self) -> list[bytes]:
-        """Every complete payload currently buffered, in order."""
+    def view(self) -> tuple[bytes, int]:
+        """``(data, pos)`` for a caller that cuts frames itself in one pass over the buffer
+        (``receive_messages`` cuts, splits and decodes in one loop): the buffered bytes as one
+        immutable ``bytes`` and the read offset in it. Copying once per read makes every payload
+        slice a single copy (a ``bytearray`` slice would need a second one to become ``bytes``).
+        While the first frame is incomplete, ``data`` is ``b""``: a large frame arriving in many
+        reads is not copied again and again. Hand the offset past the frames taken back with
+        ``consume``; a length above the maximum found on the way goes to ``refuse``."""
         buf = self._buf
         pos = self._pos
         n = len(buf)
+        if n - pos < 4:
+            return b"", pos
+        (size,) = _unpack_from(buf, pos)
+        if size > self.max_frame_size:
+            self.refuse(size)
+        if pos + 4 + size > n:
+            return b"", pos
+        return bytes(buf), pos
+
+    def consume(self, pos: int, count: int) -> None:
+        """Record that the ``count`` frames before offset ``pos`` of ``view()``'s data were taken."""
+        self._pos = pos
+        self.frames_in += count
+
+    def frames(self) -> list[bytes]:
+        """Every complete payload currently buffered, in order."""
+        data, pos = self.view()
+        n = len(data)
         limit = self.max_frame_size
         out: list[bytes] = []
         append = out.append
         while n - pos >= 4:
-            (size,) = _unpack_from(buf, pos)
+            (size,) = _unpack_from(data, pos)
             if size > limit:
-                self._pos = pos
-                self.frames_in += len(out)
-                self._fail(size)
+                self.consume(pos, len(out))
+                self.refuse(size)
             end = pos + 4 + size
             if end > n:
                 break
-            append(bytes(buf[pos + 4 : end]))
+            append(data[pos + 4 : end])
             pos = end
-        self._pos = pos
-        self.frames_in += len(out)
+        if out:
+            self.consume(pos, len(out))
         return out
 
-    def _fail(self, size: int) -> None:
+    def refuse(self, size: int) -> NoReturn:
+        """Break the stream on a frame length above the maximum: raise ``FrameError``, now and on
+        every later ``feed``."""
         self._broken = FrameError(
             f"frame length {size} exceeds the maximum of {self.max_frame_size} bytes (bad message length)"
         )
