@@ -20,7 +20,7 @@ from ibkr.protocol.fields import (
 )
 from ibkr.protocol.ids import SV, In, Out
 from ibkr.protocol.message import ClientMessage, Message, ServerMessage, fast_decoder, register
-from ibkr.protocol.messages.fast import INTS, Slow, check_ints, fast_size, price_text, size_text
+from ibkr.protocol.messages.fast import INTS, PRICES, Slow, check_ints, fast_size, parse_price, price_text, size_text
 from ibkr.protocol.models import CONTRACT_REQ, TAG_VALUE_TEXT, Contract, TagValue
 
 __all__ = [
@@ -108,11 +108,17 @@ class MarketDepth(ServerMessage):
 
 @fast_decoder(In.MARKET_DEPTH)
 def _decode_market_depth(f: list[bytes], sv: int) -> Message:
-    if len(f) != 8:
-        raise Slow
-    if f[1] != b"1":
-        int(f[1])
-    return MarketDepth(INTS.get(f[2]) or int(f[2]), INTS[f[3]], INTS[f[4]], INTS[f[5]], float(f[6]), fast_size(f[7]))
+    _, version, req_id, position, operation, side, price, size = f
+    if version != b"1":
+        int(version)
+    return MarketDepth(
+        INTS.get(req_id) or int(req_id),
+        INTS[position],
+        INTS[operation],
+        INTS[side],
+        PRICES.get(price) or parse_price(price),
+        fast_size(size),
+    )
 
 
 @register
@@ -159,20 +165,20 @@ class MarketDepthL2(ServerMessage):
 
 @fast_decoder(In.MARKET_DEPTH_L2)
 def _decode_market_depth_l2(f: list[bytes], sv: int) -> Message:
-    if len(f) != 10 or sv < SV.SMART_DEPTH:
+    if sv < SV.SMART_DEPTH:
         raise Slow
-    if f[1] != b"1":
-        int(f[1])
-    smart = f[9]
+    _, version, req_id, position, market_maker, operation, side, price, size, smart = f
+    if version != b"1":
+        int(version)
     if smart != b"1" and smart != b"0":
         raise Slow
     return MarketDepthL2(
-        INTS.get(f[2]) or int(f[2]),
-        INTS[f[3]],
-        f[4].decode("utf-8", "replace"),
-        INTS[f[5]],
-        INTS[f[6]],
-        float(f[7]),
-        fast_size(f[8]),
+        INTS.get(req_id) or int(req_id),
+        INTS[position],
+        market_maker.decode(),  # bad UTF-8 raises: the layout replaces it
+        INTS[operation],
+        INTS[side],
+        PRICES.get(price) or parse_price(price),
+        fast_size(size),
         smart == b"1",
     )

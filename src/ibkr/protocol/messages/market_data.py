@@ -35,7 +35,18 @@ from ibkr.protocol.fields import (
 )
 from ibkr.protocol.ids import SV, In, Out
 from ibkr.protocol.message import ClientMessage, Message, ServerMessage, fast_decoder, register
-from ibkr.protocol.messages.fast import INTS, NOT_CACHED, SIZES, Slow, check_ints, fast_size, price_text, size_text
+from ibkr.protocol.messages.fast import (
+    INTS,
+    NOT_CACHED,
+    PRICES,
+    SIZES,
+    Slow,
+    check_ints,
+    fast_size,
+    parse_price,
+    price_text,
+    size_text,
+)
 from ibkr.protocol.models import CONTRACT_REQ, TAG_VALUE_TEXT, ComboLeg, Contract, DeltaNeutralContract, TagValue
 
 __all__ = [
@@ -206,17 +217,16 @@ class TickPrice(ServerMessage):
 
 @fast_decoder(In.TICK_PRICE)
 def _decode_tick_price(f: list[bytes], sv: int) -> Message:
-    if len(f) != 7:
-        raise Slow
-    if f[1] != _TICK_V:
-        int(f[1])
-    size = SIZES.get(f[5], NOT_CACHED)  # fast_size, inlined for the hottest two messages
+    _, version, req_id, tick_type, price, size, mask = f  # ValueError: not 7 fields
+    if version != _TICK_V:
+        int(version)
+    s = SIZES.get(size, NOT_CACHED)  # fast_size, inlined for the hottest two messages
     return TickPrice(
-        INTS.get(f[2]) or int(f[2]),
-        INTS[f[3]],
-        float(f[4]),
-        fast_size(f[5]) if size is NOT_CACHED else size,  # type: ignore[arg-type]
-        INTS[f[6]],
+        INTS.get(req_id) or int(req_id),
+        INTS[tick_type],
+        PRICES.get(price) or parse_price(price),
+        fast_size(size) if s is NOT_CACHED else s,  # type: ignore[arg-type]
+        INTS[mask],
     )
 
 
@@ -242,15 +252,14 @@ class TickSize(ServerMessage):
 
 @fast_decoder(In.TICK_SIZE)
 def _decode_tick_size(f: list[bytes], sv: int) -> Message:
-    if len(f) != 5:
-        raise Slow
-    if f[1] != _TICK_V:
-        int(f[1])
-    size = SIZES.get(f[4], NOT_CACHED)
+    _, version, req_id, tick_type, size = f
+    if version != _TICK_V:
+        int(version)
+    s = SIZES.get(size, NOT_CACHED)
     return TickSize(
-        INTS.get(f[2]) or int(f[2]),
-        INTS[f[3]],
-        fast_size(f[4]) if size is NOT_CACHED else size,  # type: ignore[arg-type]
+        INTS.get(req_id) or int(req_id),
+        INTS[tick_type],
+        fast_size(size) if s is NOT_CACHED else s,  # type: ignore[arg-type]
     )
 
 

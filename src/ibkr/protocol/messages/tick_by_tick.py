@@ -23,7 +23,7 @@ from ibkr.protocol.fields import (
 )
 from ibkr.protocol.ids import SV, In, Out
 from ibkr.protocol.message import ClientMessage, Message, ServerMessage, fast_decoder, register
-from ibkr.protocol.messages.fast import INTS, Slow, check_ints, fast_size, price_text, size_text
+from ibkr.protocol.messages.fast import INTS, PRICES, Slow, check_ints, fast_size, parse_price, price_text, size_text
 from ibkr.protocol.models import CONTRACT_REQ, Contract
 
 __all__ = [
@@ -234,29 +234,32 @@ def _decode_tick_by_tick(f: list[bytes], sv: int) -> Message:
     t = f[2]
     if n == 9:
         if t == b"3":
+            _, req_id, _, time, bid, ask, bid_size, ask_size, mask = f
             return TickByTickBidAsk(
-                INTS.get(f[1]) or int(f[1]),
+                INTS.get(req_id) or int(req_id),
                 3,
-                int(f[3]),
-                float(f[4]),
-                float(f[5]),
-                fast_size(f[6]),
-                fast_size(f[7]),
-                INTS[f[8]],
+                int(time),
+                PRICES.get(bid) or parse_price(bid),
+                PRICES.get(ask) or parse_price(ask),
+                fast_size(bid_size),
+                fast_size(ask_size),
+                INTS[mask],
             )
         if t == b"1" or t == b"2":
+            _, req_id, _, time, price, size, mask, exchange, conditions = f
             return TickByTickLast(
-                INTS.get(f[1]) or int(f[1]),
+                INTS.get(req_id) or int(req_id),
                 INTS[t],
-                int(f[3]),
-                float(f[4]),
-                fast_size(f[5]),
-                INTS[f[6]],
-                f[7].decode("utf-8", "replace"),
-                f[8].decode("utf-8", "replace"),
+                int(time),
+                PRICES.get(price) or parse_price(price),
+                fast_size(size),
+                INTS[mask],
+                exchange.decode(),  # bad UTF-8 raises: the layout replaces it
+                conditions.decode(),
             )
     elif n == 5 and t == b"4":
-        return TickByTickMidPoint(INTS.get(f[1]) or int(f[1]), 4, int(f[3]), float(f[4]))
+        _, req_id, _, time, mid = f
+        return TickByTickMidPoint(INTS.get(req_id) or int(req_id), 4, int(time), PRICES.get(mid) or parse_price(mid))
     elif n == 4 and t == b"0":
         return TickByTickNone(INTS.get(f[1]) or int(f[1]), 0, int(f[3]))
     raise Slow
