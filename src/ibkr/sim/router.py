@@ -40,6 +40,10 @@ _STATUS_ONLY = frozenset({"Cancelled", "ApiCancelled", "PendingCancel"})
 class EventRouter:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
+        #: (client id, order id) -> index of the endpoint the order was placed through
+        self.placed_on: dict[tuple[int, int], int] = {}
+        #: exec id -> order id (a COMMISSION_REPORT goes where its execution went)
+        self._exec_orders: dict[str, int] = {}
         self._table: dict[type[Any], Callable[[Any], None]] = {
             QuoteUpdate: self._market,
             TradeUpdate: self._market,
@@ -59,14 +63,19 @@ class EventRouter:
 
     # --- who gets what -----------------------------------------------------------------------
 
-    def owners(self, client_id: int) -> list[SimSession]:
-        """The sessions of the client that owns an order (any endpoint)."""
-        return [s for s in self.sim.sessions if s.client_id == client_id]
+    def owners(self, client_id: int, order_id: int) -> list[SimSession]:
+        """The session of the client that owns an order: on the endpoint it was placed through
+        while that client is connected there, else on any endpoint (a client that failed over)."""
+        sessions = [s for s in self.sim.sessions if s.client_id == client_id]
+        placed = self.placed_on.get((client_id, order_id))
+        local = [s for s in sessions if s.endpoint.index == placed]
+        return local or sessions
 
-    def order_sessions(self, client_id: int) -> list[SimSession]:
-        """The owner's sessions plus every bound master client."""
+    def order_sessions(self, client_id: int, order_id: int) -> list[SimSession]:
+        """The owner's session plus every bound master client."""
         master = self.sim.config.master_client_id
-        return [s for s in self.sim.sessions if s.client_id == client_id or (s.client_id == master and s.bound)]
+        out = self.owners(client_id, order_id)
+        return out + [s for s in self.sim.sessions if s.client_id == master and s.bound and s not in out]
 
     # --- handlers ----------------------------------------------------------------------------
 
@@ -80,26 +89,27 @@ class EventRouter:
             msgs: list[Any] = [status]
         else:
             msgs = [translate.open_order(order), status]
-        for s in self.order_sessions(order.client_id):
+        for s in self.order_sessions(order.client_id, order.order_id):
             s.send_many(msgs)
 
     def _order_error(self, e: OrderError) -> None:
-        for s in self.owners(e.client_id):
+        for s in self.owners(e.client_id, e.order_id):
             s.send_error(e.order_id, e.code, e.text)
 
     def _execution(self, e: Execution) -> None:
         msg = translate.execution_data(e)
-        for s in self.order_sessions(e.client_id):
+        self._exec_orders[e.exec_id] = e.order_id
+        for s in self.order_sessions(e.client_id, e.order_id):
             s.send(msg)
 
     def _commission(self, e: Commission) -> None:
         msg = translate.commission_report(e)
-        for s in self.order_sessions(e.client_id):
+        for s in self.order_sessions(e.client_id, self._exec_orders.get(e.exec_id, -1)):
             s.send(msg)
 
     def _what_if(self, e: WhatIf) -> None:
         msg = translate.what_if_order(e)
-        for s in self.owners(e.client_id):
+        for s in self.owners(e.client_id, e.order_id):
             s.send(msg)
 
     def _position(self, e: PositionUpdate) -> None:

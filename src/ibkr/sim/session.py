@@ -166,6 +166,7 @@ class SimSession:
                 self.writer.write(bytes(self._slow[:1]))
                 del self._slow[:1]
                 await self.writer.drain()
+                await asyncio.sleep(0)  # let the peer see each byte on its own
         except (ConnectionError, OSError):
             pass
         finally:

@@ -35,6 +35,7 @@ __all__ = ["HANDLERS", "parse_filter_time"]
 def place_order(sim: Simulator, session: SimSession, msg: PlaceOrder) -> None:
     assert session.client_id is not None
     query = translate.query_of(msg.contract)
+    sim.router.placed_on.setdefault((session.client_id, msg.order_id), session.endpoint.index)
     events = sim.exchange.place_order(session.client_id, msg.order_id, query, translate.spec_of(msg))
     sim.router.route(events)
 
