@@ -29,6 +29,7 @@ from ibkr.errors import ConfigError, IBKRError, RequestTimeout
 from ibkr.protocol.message import Message
 from ibkr.protocol.messages import account as wire
 from ibkr.protocol.models import Contract
+from ibkr.transport.pacing import Priority
 
 __all__ = [
     "AccountMixin",
@@ -409,13 +410,14 @@ class AccountMixin(ClientBase):
         await super()._after_reconnect(slot, session)
         if slot != 0:
             return
-        # REQ_POSITIONS and REQ_ACCT_DATA carry no request id: the base does not resend them
+        # REQ_POSITIONS and REQ_ACCT_DATA carry no request id: the base does not resend them.
+        # (``session``, not ``_send``: the slot is not marked up until the listeners are done.)
         with contextlib.suppress(IBKRError):
             if self._positions_subscribed:
                 self._positions_loading = {}
-                self._send(wire.ReqPositions(), slot=0)
+                session.send(wire.ReqPositions(), Priority.CONTROL)
             if self.account_subscribed is not None:
-                self._send(wire.ReqAcctData(subscribe=True, acct_code=self.account_subscribed), slot=0)
+                session.send(wire.ReqAcctData(subscribe=True, acct_code=self.account_subscribed), Priority.CONTROL)
 
 
 #: what "All" means for REQ_ACCOUNT_SUMMARY (TWS takes no wildcard; these are its documented tags)
