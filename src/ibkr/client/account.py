@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 from ibkr.client.base import ClientBase
 from ibkr.client.requests import Subscription
-from ibkr.errors import ConfigError, IBKRError, RequestTimeout
+from ibkr.errors import ConfigError, IBKRError, NotConnectedError, RequestTimeout
 from ibkr.protocol.message import Message
 from ibkr.protocol.messages import account as wire
 from ibkr.protocol.models import Contract
@@ -403,6 +403,20 @@ class AccountMixin(ClientBase):
         if not key[1]:
             self.pnl_single[key[0], key[2]] = value
         self._item(m.req_id, value)
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        closed = NotConnectedError("the client was closed")
+        for fut in (self._positions_ready, *self._acct_ready.values()):
+            if fut is not None and not fut.done():
+                fut.set_exception(closed)
+                fut.exception()  # retrieved: nobody may be waiting
+        self._positions_subscribed = False
+        self._positions_ready = None
+        self.account_subscribed = None
+        self._acct_ready = {}
+        await super().aclose()
 
     # --- reconnect ------------------------------------------------------------------------------
 

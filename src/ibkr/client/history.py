@@ -121,7 +121,8 @@ class HistoricalMixin(ContractsMixin, ClientBase):
     ) -> Subscription[Bar]:
         """The bars up to now, then (with ``keep_up_to_date``) the forming bar as it changes.
         The contract is sent as given (TWS resolves it; an unknown one ends the stream with
-        ``ContractNotFound``). Stop it with ``client.unsubscribe(sub)``."""
+        ``ContractNotFound``). Stop it with ``client.unsubscribe(sub)``. After a reconnect the
+        request is sent again: a ``Gap`` item, then the initial bars again, then updates."""
         what = _check_what(what_to_show, WHAT_TO_SHOW)
         sub: Subscription[Bar] = self._subscribe(
             "historical bars",
