@@ -226,3 +226,20 @@ async def test_fills_respect_displayed_size_limits_and_positions(sim: Simulator,
 
 def _qty(orders: list[PlaceOrder], f: ExecutionData) -> Decimal | None:
     return next(o.order.total_quantity for o in orders if o.order_id == f.execution.order_id)
+
+
+async def _fills(seed: int) -> list[tuple[float, Decimal | None]]:
+    async with Simulator(SimConfig(ports=(0,), seed=seed, tick_rate=0.0), clock=ManualClock()) as sim:
+        w = await Wire.connect(sim.port, 1)
+        w.send(ReqMktDepth(1, AAPL, num_rows=10), ReqCurrentTime())
+        await w.expect(CurrentTime)
+        sim.feed.pump(25)
+        w.send(PlaceOrder(1, AAPL, mkt("BUY", 4000)))
+        await w.expect(OrderStatus, lambda s: s.status == "Filled")
+        await w.close()
+        return [(e.execution.price, e.execution.shares) for e in of(w.log, ExecutionData)]
+
+
+async def test_same_seed_same_fills() -> None:
+    a, b, c = await _fills(5), await _fills(5), await _fills(6)
+    assert len(a) > 1 and a == b and a != c

@@ -62,6 +62,8 @@ TBT_TYPES: dict[str, int] = {"Last": 1, "AllLast": 2, "BidAsk": 3, "MidPoint": 4
 #: what TICK_REQ_PARAMS reports (the BBO exchange code and snapshot permissions TWS sends)
 BBO_EXCHANGE, SNAPSHOT_PERMISSIONS = "9c0001", 3
 _CAN_AUTO_EXECUTE = 1
+#: the longest the pump works before it flushes and lets the loop serve requests (real seconds)
+_SLICE = 0.02
 
 
 @dataclass(slots=True, eq=False)
@@ -401,6 +403,7 @@ class MarketFeed:
         clock = sim.clock
         rate = max(0.0, config.tick_rate)
         burst = max(1.0, rate * 0.1)
+        loop = asyncio.get_running_loop()
         last = clock.monotonic_ns()
         next_push = clock.time() + config.account_push_interval
         budget = 0.0
@@ -413,7 +416,10 @@ class MarketFeed:
                 budget = 0.0
             else:
                 budget = min(budget + elapsed * rate, burst)
-                while budget >= 1.0:
+                # Past what the CPU can do, flush and yield every _SLICE seconds anyway, so that
+                # writes stay small and requests are still served (what is left is dropped).
+                deadline = loop.time() + _SLICE
+                while budget >= 1.0 and loop.time() < deadline:
                     budget -= max(1, self._step_next())
             now = clock.time()
             self._tick_bars(now)
