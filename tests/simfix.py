@@ -50,3 +50,32 @@ async def until(predicate: Callable[[], bool], timeout: float = 15.0, what: str 
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.005)
+
+
+@asynccontextmanager
+async def sim_process(*args: str) -> AsyncIterator[int]:
+    """``ibkr sim`` in its own process (real arrival timing, as TWS sees it); yields its port."""
+    import re
+    import sys
+
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ibkr",
+        "sim",
+        "--port",
+        "0",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+        m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+        assert m, f"unexpected first line from ibkr sim: {line!r}"
+        yield int(m.group(1))
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            await proc.wait()

@@ -103,8 +103,9 @@ class ConnectionConfig:
     max_reconnect_attempts: int | None = None
     #: client ids tried in turn when TWS answers 326 (client id in use)
     fallback_client_ids: tuple[int, ...] = ()
-    #: requests per second to TWS (its limit is 50); 0 switches client-side pacing off
-    pacing_rate: float = 50.0
+    #: requests per second to TWS; its limit is 50, and 45 leaves room for network jitter so that
+    #: TWS's own one-second count never sees 51 (ib_async keeps the same margin); 0 = no pacing
+    pacing_rate: float = 45.0
     #: connect to live ports / non-paper accounts only with this (or IB_ALLOW_LIVE=1)
     allow_live: bool = field(default_factory=lambda: env_flag("IB_ALLOW_LIVE"))
     order_policy: OrderPolicy = OrderPolicy.QUEUE
@@ -167,7 +168,8 @@ class GatewayConfig:
     send_buffer: int = 256 * 1024
     receive_buffer: int = 256 * 1024
     keepalive: bool = True
-    pacing_rate: float = 50.0
+    #: per connection; see ConnectionConfig.pacing_rate
+    pacing_rate: float = 45.0
     heartbeat_interval: float = 10.0
     stall_timeout: float = 30.0
     #: move back to the primary when it is reachable again

@@ -402,7 +402,7 @@ class IBKRGateway:
             except ClientIdInUse as exc:
                 slot.last_error = exc
                 return None, index, exc.code
-            except (TransportError, OSError) as exc:
+            except (IBKRError, OSError) as exc:
                 slot.last_error = exc
                 ep.failed(time.monotonic(), exc)
                 continue

@@ -396,6 +396,11 @@ class OrdersMixin(ContractsMixin, ClientBase):
         if not handle._ack.done() and handle.submitted_ns:
             self.latency.histogram(ORDER_ACK).record(time.monotonic_ns() - handle.submitted_ns)
 
+    def _status(self, handle: OrderHandle, status: str) -> None:
+        if status == "Filled" and handle.status != "Filled" and handle.submitted_ns:
+            self.latency.histogram(ORDER_FILL).record(time.monotonic_ns() - handle.submitted_ns)
+        handle._set_status(status)
+
     def _on_open_order(self, slot: int, m: OpenOrder) -> None:
         oid = m.order.order_id
         fut = self._what_if.get(oid)
@@ -412,7 +417,7 @@ class OrdersMixin(ContractsMixin, ClientBase):
         if handle.contract.con_id == 0 or m.contract.con_id:
             handle.contract = m.contract
         self._record_ack(handle)
-        handle._set_status(m.order_state.status)
+        self._status(handle, m.order_state.status)
         handle._touch("open order")
         if self._open_collect is not None:
             self._open_collect.add(oid)
@@ -431,10 +436,7 @@ class OrdersMixin(ContractsMixin, ClientBase):
         handle.last_fill_price = m.last_fill_price
         handle.perm_id = m.perm_id or handle.perm_id
         handle.why_held = m.why_held
-        previous = handle.status
-        handle._set_status(m.status)
-        if handle.status == "Filled" and previous != "Filled" and handle.submitted_ns:
-            self.latency.histogram(ORDER_FILL).record(time.monotonic_ns() - handle.submitted_ns)
+        self._status(handle, m.status)
         handle._touch("status")
         self.events.emit("order", handle)
 

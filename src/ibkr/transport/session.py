@@ -24,7 +24,6 @@ from ibkr.errors import (
     ClientIdInUse,
     ConnectionClosed,
     DecodeError,
-    HandshakeError,
     NotConnectedError,
     NotTWSError,
     ProtocolError,
@@ -96,7 +95,10 @@ class Session:
         self.on_close = on_close
         self.conn = ClientConnection(min_version, max_version, connect_options)
         self.socket_options = socket_options or SocketOptions()
-        self.pacer: AsyncPacer[bytes] = AsyncPacer(self._write, rate=pacing_rate)
+        # burst: at most a fifth of the rate in any fifth of a second, so the window never
+        # empties into a pile of requests that TWS (counting on arrival) sees compressed
+        burst = max(1, int(pacing_rate) // 5) if pacing_rate else None
+        self.pacer: AsyncPacer[bytes] = AsyncPacer(self._write, rate=pacing_rate, burst=burst)
         self.stats = SessionStats()
         self._clock_ns = clock_ns
         self._stream: ByteStream | None = None
@@ -146,7 +148,7 @@ class Session:
         except TimeoutError:
             stream.abort()
             raise NotTWSError(f"{ep.label} did not answer the TWS handshake within {timeout}s") from None
-        except HandshakeError as exc:
+        except ProtocolError as exc:
             stream.abort()
             raise NotTWSError(f"{ep.label} is not a usable TWS: {exc}") from exc
         except ConnectionClosed as exc:
