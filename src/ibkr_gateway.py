@@ -8,4 +8,11 @@ from __future__ import annotations
 from ibkr.config import ConnectionMode, GatewayConfig
 from ibkr.gateway import ConnectionStatistics, GatewayStatistics, IBKRGateway, InboundMessage
 
-__all__ = ["IBKRGateway", "GatewayConfig", "ConnectionMode", "InboundMessage", "GatewayStatistics", "ConnectionStatistics"]
+__all__ = [
+    "IBKRGateway",
+    "GatewayConfig",
+    "ConnectionMode",
+    "InboundMessage",
+    "GatewayStatistics",
+    "ConnectionStatistics",
+]

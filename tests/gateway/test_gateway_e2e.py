@@ -68,16 +68,15 @@ async def test_seed_example_as_written() -> None:
 
 
 async def test_receive_message_times_out_with_none_and_typed_send() -> None:
-    async with running_sim() as sim:
-        async with IBKRGateway(fast(primary_port=sim.port)) as gw:
-            while await gw.receive_message(timeout=0.05) is not None:
-                pass  # drain the start-up notices
-            assert await gw.receive_message(timeout=0.05) is None
-            await gw.send_message(ReqCurrentTime())
-            got = await gw.receive_message(timeout=5)
-            assert got is not None and isinstance(got.message, CurrentTime)
-            with pytest.raises(ConfigError):
-                await gw.send_message(b"\x00\x00\x00\x09short")
+    async with running_sim() as sim, IBKRGateway(fast(primary_port=sim.port)) as gw:
+        while await gw.receive_message(timeout=0.05) is not None:
+            pass  # drain the start-up notices
+        assert await gw.receive_message(timeout=0.05) is None
+        await gw.send_message(ReqCurrentTime())
+        got = await gw.receive_message(timeout=5)
+        assert got is not None and isinstance(got.message, CurrentTime)
+        with pytest.raises(ConfigError):
+            await gw.send_message(b"\x00\x00\x00\x09short")
 
 
 @pytest.mark.parametrize("n", [0, 33])
