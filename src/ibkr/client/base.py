@@ -270,10 +270,13 @@ class ClientBase:
         cancel: Callable[[int], ClientMessage] | None = None,
     ) -> list[Any]:
         """Send a one-shot request and collect its items until its end marker."""
-        slot = self.gateway.pick_data_slot() if data else 0
+        gateway = self.gateway
+        slot = gateway.pick_data_slot() if data else 0
         rid = self._ids.next()
         pending: PendingRequest[Any] = PendingRequest(rid, name, slot)
         self._pending[rid] = pending
+        if data:
+            gateway.add_load(slot, 1)  # an open data request counts toward its connection's load
         try:
             self._send(build(rid), slot=slot, priority=Priority.DATA if data else Priority.CONTROL)
             async with asyncio.timeout(self._timeout(timeout)):
@@ -287,6 +290,8 @@ class ClientBase:
             ) from None
         finally:
             self._pending.pop(rid, None)
+            if data:
+                gateway.add_load(slot, -1)
         self._rtt.record(time.monotonic_ns() - pending.sent_ns)
         return items
 
