@@ -39,6 +39,7 @@ from ibkr.config import ConnectionConfig
 from ibkr.errors import RequestTimeout
 from ibkr.protocol.messages.historical import Bar
 from ibkr.protocol.models import Contract
+from ibkr.runtime import new_event_loop
 
 __all__ = ["BlockingClient"]
 
@@ -57,7 +58,7 @@ class BlockingClient:
 
         self.config = config or ConnectionConfig()
         self.timeout = timeout
-        self._loop = asyncio.new_event_loop()
+        self._loop = new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run_loop, name="ibkr-client-loop", daemon=True)
         self._thread.start()

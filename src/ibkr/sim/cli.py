@@ -28,6 +28,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from ibkr.runtime import run as run_loop
 from ibkr.sim.server import SimConfig, Simulator
 
 __all__ = ["add_arguments", "run", "COMMANDS", "execute"]
@@ -204,5 +205,5 @@ async def serve(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     with contextlib.suppress(KeyboardInterrupt):
-        return asyncio.run(serve(args))
+        return run_loop(serve(args))
     return 0
