@@ -29,6 +29,7 @@ from ibkr.client.contracts import ContractsMixin
 from ibkr.client.requests import Gap, Subscription
 from ibkr.errors import ConfigError, IBKRError, RequestTimeout
 from ibkr.metrics import TICK_TO_CALLBACK
+from ibkr.protocol.ids import TickType
 from ibkr.protocol.message import Message
 from ibkr.protocol.messages.depth import CancelMktDepth, MarketDepth, MarketDepthL2, ReqMktDepth
 from ibkr.protocol.messages.market_data import (
@@ -259,52 +260,52 @@ def _setter(name: str) -> _Setter:
 
 #: TICK_PRICE tick type -> (price slot, size slot of the size carried along, or None)
 _PRICE: dict[int, tuple[_Setter, _Setter | None]] = {
-    t: (_setter(price), _setter(size) if size else None)
+    int(t): (_setter(price), _setter(size) if size else None)
     for t, price, size in (
-        (1, "bid", "bid_size"),
-        (2, "ask", "ask_size"),
-        (4, "last", "last_size"),
-        (6, "high", ""),
-        (7, "low", ""),
-        (9, "close", ""),
-        (14, "open", ""),
-        (37, "mark_price", ""),
-        (66, "bid", "bid_size"),
-        (67, "ask", "ask_size"),
-        (68, "last", "last_size"),
-        (72, "high", ""),
-        (73, "low", ""),
-        (75, "close", ""),
-        (76, "open", ""),
+        (TickType.BID, "bid", "bid_size"),
+        (TickType.ASK, "ask", "ask_size"),
+        (TickType.LAST, "last", "last_size"),
+        (TickType.HIGH, "high", ""),
+        (TickType.LOW, "low", ""),
+        (TickType.CLOSE, "close", ""),
+        (TickType.OPEN, "open", ""),
+        (TickType.MARK_PRICE, "mark_price", ""),
+        (TickType.DELAYED_BID, "bid", "bid_size"),
+        (TickType.DELAYED_ASK, "ask", "ask_size"),
+        (TickType.DELAYED_LAST, "last", "last_size"),
+        (TickType.DELAYED_HIGH, "high", ""),
+        (TickType.DELAYED_LOW, "low", ""),
+        (TickType.DELAYED_CLOSE, "close", ""),
+        (TickType.DELAYED_OPEN, "open", ""),
     )
 }
 #: TICK_SIZE tick type -> slot
 _SIZE: dict[int, _Setter] = {
-    t: _setter(name)
+    int(t): _setter(name)
     for t, name in (
-        (0, "bid_size"),
-        (3, "ask_size"),
-        (5, "last_size"),
-        (8, "volume"),
-        (21, "avg_volume"),
-        (69, "bid_size"),
-        (70, "ask_size"),
-        (71, "last_size"),
-        (74, "volume"),
+        (TickType.BID_SIZE, "bid_size"),
+        (TickType.ASK_SIZE, "ask_size"),
+        (TickType.LAST_SIZE, "last_size"),
+        (TickType.VOLUME, "volume"),
+        (TickType.AVG_VOLUME, "avg_volume"),
+        (TickType.DELAYED_BID_SIZE, "bid_size"),
+        (TickType.DELAYED_ASK_SIZE, "ask_size"),
+        (TickType.DELAYED_LAST_SIZE, "last_size"),
+        (TickType.DELAYED_VOLUME, "volume"),
     )
 }
 #: TICK_STRING tick type -> (slot, conversion of the text)
 _STRING: dict[int, tuple[_Setter, Callable[[str], Any]]] = {
-    45: (_setter("last_timestamp"), int),
-    88: (_setter("last_timestamp"), int),
-    32: (_setter("bid_exchange"), str),
-    33: (_setter("ask_exchange"), str),
-    84: (_setter("last_exchange"), str),
+    TickType.LAST_TIMESTAMP: (_setter("last_timestamp"), int),
+    TickType.DELAYED_LAST_TIMESTAMP: (_setter("last_timestamp"), int),
+    TickType.BID_EXCH: (_setter("bid_exchange"), str),
+    TickType.ASK_EXCH: (_setter("ask_exchange"), str),
+    TickType.LAST_EXCH: (_setter("last_exchange"), str),
 }
 #: TICK_GENERIC tick type -> (slot, conversion)
 _GENERIC: dict[int, tuple[_Setter, Callable[[float], Any]]] = {
-    49: (_setter("halted"), int),
-    90: (_setter("halted"), int),
+    TickType.HALTED: (_setter("halted"), int),
+    TickType.DELAYED_HALTED: (_setter("halted"), int),
 }
 
 

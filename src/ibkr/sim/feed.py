@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ibkr.protocol.ids import DELAYED_TICK, TickType
 from ibkr.protocol.message import ServerMessage
 from ibkr.protocol.messages.depth import MarketDepth, MarketDepthL2
 from ibkr.protocol.messages.historical import HistoricalDataUpdate, RealTimeBars
@@ -52,11 +53,17 @@ if TYPE_CHECKING:
 
 __all__ = ["MarketFeed", "L1", "TickByTick", "Depth", "Bars", "DELAYED", "TBT_TYPES"]
 
-# tick types (tws-protocol.md 6.1)
-BID_SIZE, BID, ASK_T, ASK_SIZE, LAST, LAST_SIZE, HIGH, LOW, VOLUME, CLOSE, OPEN = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 14
-LAST_TIMESTAMP, SHORTABLE = 45, 46
+# tick types (tws-protocol.md 6.1), as plain ints for the pump's hot loop
+BID_SIZE, BID, ASK_T, ASK_SIZE, LAST, LAST_SIZE = (
+    int(t)
+    for t in (TickType.BID_SIZE, TickType.BID, TickType.ASK, TickType.ASK_SIZE, TickType.LAST, TickType.LAST_SIZE)
+)
+HIGH, LOW, VOLUME, CLOSE, OPEN = (
+    int(t) for t in (TickType.HIGH, TickType.LOW, TickType.VOLUME, TickType.CLOSE, TickType.OPEN)
+)
+LAST_TIMESTAMP, SHORTABLE = int(TickType.LAST_TIMESTAMP), int(TickType.SHORTABLE)
 #: live tick type -> its delayed twin (market-data types 3 and 4)
-DELAYED: dict[int, int] = {0: 69, 1: 66, 2: 67, 3: 70, 4: 68, 5: 71, 6: 72, 7: 73, 8: 74, 9: 75, 14: 76, 45: 88}
+DELAYED: dict[int, int] = {int(live): int(delayed) for live, delayed in DELAYED_TICK.items()}
 #: REQ_TICK_BY_TICK_DATA tick type -> TICK_BY_TICK type
 TBT_TYPES: dict[str, int] = {"Last": 1, "AllLast": 2, "BidAsk": 3, "MidPoint": 4}
 #: what TICK_REQ_PARAMS reports (the BBO exchange code and snapshot permissions TWS sends)
