@@ -7,6 +7,8 @@
 * ``DepthBook``: bids and asks maintained from MARKET_DEPTH / MARKET_DEPTH_L2 insert, update and
   delete rows; emptied on error 317 (TWS resets the book) and after a reconnect.
 * Tick-by-tick data is a plain ``Subscription`` of the typed TICK_BY_TICK messages.
+* Ticks and depth rows whose request id is neither a Ticker's nor a book's go, raw, to the plain
+  ``Subscription`` of that id (how ``ibkr.stream`` sees every update).
 
 Tickers and books notify once per received batch, after every message of the batch is applied, so
 callbacks and iterators always see a consistent state (bid and ask of the same batch together).
@@ -601,6 +603,7 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def _on_tick_price(self, slot: int, m: TickPrice) -> None:
         t = self._tickers.get(m.req_id)
         if t is None:
+            self._raw(m)
             return
         s = _PRICE.get(m.tick_type)
         if s is None:
@@ -618,6 +621,7 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def _on_tick_size(self, slot: int, m: TickSize) -> None:
         t = self._tickers.get(m.req_id)
         if t is None:
+            self._raw(m)
             return
         s = _SIZE.get(m.tick_type)
         if s is None:
@@ -632,6 +636,7 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def _on_tick_string(self, slot: int, m: TickString) -> None:
         t = self._tickers.get(m.req_id)
         if t is None:
+            self._raw(m)
             return
         s = _STRING.get(m.tick_type)
         try:
@@ -647,6 +652,7 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def _on_tick_generic(self, slot: int, m: TickGeneric) -> None:
         t = self._tickers.get(m.req_id)
         if t is None:
+            self._raw(m)
             return
         s = _GENERIC.get(m.tick_type)
         try:
@@ -658,6 +664,13 @@ class MarketDataMixin(ContractsMixin, ClientBase):
         if not t._dirty:
             t._dirty = True
             self._dirty.append(t)
+
+    def _raw(self, m: TickPrice | TickSize | TickString | TickGeneric | MarketDepth | MarketDepthL2) -> None:
+        """A tick or depth row of no Ticker / DepthBook: to the plain subscription of its request
+        id, if any (``ibkr.stream`` subscribes that way to see every raw update)."""
+        sub = self._subs.get(m.req_id)
+        if sub is not None:
+            sub.push(m)
 
     def _on_tick_req_params(self, slot: int, m: TickReqParams) -> None:
         t = self._tickers.get(m.req_id)
@@ -692,6 +705,7 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def _on_market_depth(self, slot: int, m: MarketDepth) -> None:
         b = self._books.get(m.req_id)
         if b is None:
+            self._raw(m)
             return
         b.apply(m.position, m.operation, m.side, m.price, m.size)
         if not b._dirty:
@@ -701,6 +715,7 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def _on_market_depth_l2(self, slot: int, m: MarketDepthL2) -> None:
         b = self._books.get(m.req_id)
         if b is None:
+            self._raw(m)
             return
         b.apply(m.position, m.operation, m.side, m.price, m.size, m.market_maker)
         if not b._dirty:

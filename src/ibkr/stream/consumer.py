@@ -1,0 +1,298 @@
+"""One subscription of a data stream: its filters, bars, pending updates and delivery.
+
+A ``StreamSubscription`` gets the updates of its symbol from the socket callback (``trade`` /
+``quote`` / ``depth`` / ``gap``), filters them, feeds its bars and VWAP, and queues them in its
+``Pending`` buffer. Delivery happens later, in the stream's flush step (``service``), never inside
+the socket callback:
+
+* a **callback** is called with ``{'type': 'tick', 'symbol': s, 'updates': [...]}`` and then
+  (unless ``snapshots=False``) ``{'type': 'snapshot', 'symbol': s, 'snapshot': snap}``. A sync
+  callback runs inline. An async callback is stepped inline too; if it finishes without
+  suspending, that was all (no task). If it suspends, the rest runs in a task and the
+  subscription is *busy*: updates keep arriving into ``Pending`` (bounded by ``max_pending`` and
+  the overflow policy) and the task delivers them, newest state included, when the callback is
+  done. The socket reader never waits for a callback.
+* an **iterator** (``IBKRDataStream.events``) is woken when a batch is due and pulls it.
+
+A callback that raises is counted (``callback_errors``), logged at WARNING and emitted as the
+client's ``callback_error`` event; the stream goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import types
+from collections.abc import Callable, Coroutine, Generator
+from typing import TYPE_CHECKING, Any
+
+from ibkr.stream.aggregate import BarAggregator, Filter, Vwap
+from ibkr.stream.batching import Pending
+from ibkr.stream.events import DataType
+from ibkr.stream.stats import SubscriptionStatistics
+
+if TYPE_CHECKING:
+    from ibkr.stream.stream import IBKRDataStream
+    from ibkr.stream.symbol import SymbolState
+
+__all__ = ["StreamSubscription"]
+
+log = logging.getLogger("ibkr.stream")
+
+Callback = Callable[[dict[str, Any]], Any]
+
+
+@types.coroutine
+def _bare_yield() -> Generator[None, None, None]:
+    yield
+
+
+async def _resume(coro: Coroutine[Any, Any, Any], yielded: Any) -> None:
+    """Run ``coro`` to its end from a suspension at which it yielded ``yielded`` to its driver
+    (what asyncio.Task would do from there): wait for that future, then resume the coroutine;
+    an exception of the future (or a cancellation of this task) is thrown into it."""
+    while True:
+        try:
+            if yielded is None:
+                await _bare_yield()
+            else:
+                await yielded
+        except BaseException as exc:  # noqa: BLE001 - delivered into the coroutine, as a Task would
+            try:
+                yielded = coro.throw(exc)
+            except StopIteration:
+                return
+            continue
+        try:
+            yielded = coro.send(None)
+        except StopIteration:
+            return
+
+
+class StreamSubscription:
+    """What ``IBKRDataStream.subscribe`` returns: one consumer of one symbol."""
+
+    __slots__ = (
+        "_task",
+        "bars",
+        "batches",
+        "busy",
+        "callback",
+        "callback_errors",
+        "closed",
+        "data_types",
+        "delivered",
+        "event",
+        "filter",
+        "filtered",
+        "marked",
+        "max_batch",
+        "n_bars",
+        "pending",
+        "snapshots",
+        "state",
+        "stream",
+        "symbol",
+        "vwap_meter",
+    )
+
+    def __init__(
+        self,
+        stream: IBKRDataStream,
+        state: SymbolState,
+        data_types: frozenset[DataType],
+        callback: Callback | None,
+        *,
+        flt: Filter,
+        bar_interval: float | None,
+        overflow_policy: str,
+        snapshots: bool,
+    ) -> None:
+        cfg = stream.config
+        self.stream = stream
+        self.state = state
+        self.symbol = state.symbol
+        self.data_types = data_types
+        self.callback = callback
+        self.filter = flt
+        self.snapshots = snapshots and callback is not None
+        #: completed bars are in ``bars.bars``; None without ``bar_interval``
+        self.bars = BarAggregator(bar_interval, state.symbol) if bar_interval else None
+        self.vwap_meter = Vwap()
+        self.pending = Pending(
+            cfg.batch_size,
+            int(cfg.batch_timeout_ms * 1e6),
+            int(cfg.conflation_ms * 1e6),
+            cfg.max_pending,
+            overflow_policy,
+            stream._kind_of,
+            state.book_state,
+        )
+        self.event: asyncio.Event | None = None if callback is not None else asyncio.Event()
+        self.busy = False
+        self.closed = False
+        self.marked = False
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+        self.delivered = 0
+        self.max_batch = 0
+        self.filtered = 0
+        self.callback_errors = 0
+        self.n_bars = 0
+
+    # --- public --------------------------------------------------------------------------------
+
+    @property
+    def vwap(self) -> float | None:
+        """VWAP of the trades this subscription accepted."""
+        return self.vwap_meter.value
+
+    def statistics(self) -> SubscriptionStatistics:
+        p = self.pending
+        return SubscriptionStatistics(
+            symbol=self.symbol,
+            batches=self.batches,
+            delivered=self.delivered,
+            mean_batch=self.delivered / self.batches if self.batches else 0.0,
+            max_batch=self.max_batch,
+            pending=len(p),
+            dropped=p.dropped,
+            conflated=p.conflated,
+            filtered=self.filtered,
+            callback_errors=self.callback_errors,
+            bars=self.n_bars,
+        )
+
+    # --- from the symbol (socket callback) -----------------------------------------------------
+
+    def push(self, u: Any, now: int) -> None:
+        if not self.marked:
+            self.stream._mark(self)
+        self.pending.add(u, now)
+
+    def trade(self, u: Any, price: float, size: float, now: int) -> None:
+        if self.filter.active and not self.filter.trade_ok(price, size):
+            self.filtered += 1
+            return
+        self.vwap_meter.add(price, size)
+        if self.bars is not None:
+            done = self.bars.add(price, size, (now + self.stream.wall_offset_ns) / 1e9)
+            if done is not None:
+                done.recv_ns = now
+                self.n_bars += 1
+                self.push(self.stream._bar_update(done), now)
+        self.push(u, now)
+
+    def quote(self, u: Any, bid: float | None, ask: float | None, now: int) -> None:
+        if self.filter.price_band is not None and not self.filter.quote_ok(bid, ask):
+            self.filtered += 1
+            return
+        self.push(u, now)
+
+    def depth(self, u: Any, price: float, now: int) -> None:
+        if self.filter.price_band is not None and not self.filter.price_ok(price):
+            self.filtered += 1
+            return
+        self.push(u, now)
+
+    # --- delivery (the stream's flush step, or the busy task) -----------------------------------
+
+    def service(self, now: int) -> None:
+        """Deliver what is due (callback) or wake the iterator (events)."""
+        if self.busy or self.closed:
+            return
+        p = self.pending
+        if self.event is not None:
+            if p.first_ns and (now >= p.deadline() or len(p.items) >= p.batch_size):
+                self.event.set()
+            return
+        while not self.busy:
+            batch = p.take(now)
+            if batch is None:
+                return
+            self._deliver(batch, now)
+
+    def account(self, batch: list[Any], now: int) -> None:
+        """Statistics of one delivered batch: count, size, latency of every update."""
+        n = len(batch)
+        self.batches += 1
+        self.delivered += n
+        if n > self.max_batch:
+            self.max_batch = n
+        self.stream._account(batch, n, now)
+
+    def _messages(self, batch: list[Any]) -> list[dict[str, Any]]:
+        msgs: list[dict[str, Any]] = [{"type": "tick", "symbol": self.symbol, "updates": batch}]
+        if self.snapshots:
+            msgs.append({"type": "snapshot", "symbol": self.symbol, "snapshot": self.state.snapshot()})
+        return msgs
+
+    def _deliver(self, batch: list[Any], now: int) -> None:
+        self.account(batch, now)
+        msgs = self._messages(batch)
+        cb = self.callback
+        assert cb is not None
+        for i, msg in enumerate(msgs):
+            try:
+                r = cb(msg)
+                if r is None or not asyncio.iscoroutine(r):
+                    continue
+                try:
+                    yielded = r.send(None)
+                except StopIteration:
+                    continue
+            except Exception as exc:  # noqa: BLE001 - a user callback must not stop the stream
+                self._error(exc)
+                continue
+            # the callback suspended: finish it (and everything after it) in a task
+            self.busy = True
+            self._task = self.stream._spawn(self._finish(r, yielded, msgs[i + 1 :]))
+            return
+
+    async def _call(self, msg: dict[str, Any]) -> None:
+        cb = self.callback
+        assert cb is not None
+        try:
+            r = cb(msg)
+            if r is not None and asyncio.iscoroutine(r):
+                await r
+        except Exception as exc:  # noqa: BLE001 - a user callback must not stop the stream
+            self._error(exc)
+
+    async def _finish(self, coro: Coroutine[Any, Any, Any], yielded: Any, rest: list[dict[str, Any]]) -> None:
+        try:
+            try:
+                await _resume(coro, yielded)
+            except Exception as exc:  # noqa: BLE001 - a user callback must not stop the stream
+                self._error(exc)
+            for msg in rest:
+                await self._call(msg)
+            # catch up: everything that waits now is overdue
+            while not self.closed:
+                now = time.monotonic_ns()
+                batch = self.pending.take(now, force=True)
+                if batch is None:
+                    break
+                self.account(batch, now)
+                for msg in self._messages(batch):
+                    await self._call(msg)
+        finally:
+            self.busy = False
+            self._task = None
+
+    def _error(self, exc: Exception) -> None:
+        self.callback_errors += 1
+        self.stream._callback_failed(self.symbol, exc)
+
+    def close(self) -> None:
+        self.closed = True
+        if self.event is not None:
+            self.event.set()
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+
+    def __repr__(self) -> str:
+        kinds = ",".join(sorted(d.value for d in self.data_types))
+        return f"StreamSubscription({self.symbol} {kinds} pending={len(self.pending)})"

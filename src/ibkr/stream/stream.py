@@ -1,0 +1,423 @@
+"""``IBKRDataStream``: high-rate market data on top of ``IBKRClient`` (the seed's API).
+
+Per symbol, one REQ_MKT_DATA (trades and quotes) and / or one REQ_MKT_DEPTH (depth) go through
+the client's ``_subscribe``, which puts each on the least-loaded connection of the gateway pool,
+sends it again after a reconnect or failover, and pushes a ``Gap`` marker (delivered to every
+consumer as a ``Gap`` update). The raw messages land in a ``SymbolState`` (snapshot, book, rings)
+in the socket callback; consumers queue what they accept; one flush per socket read (scheduled
+with ``call_soon``, so it runs after the reader returned) and one timer for the earliest due
+batch deliver it. See docs/stream.md.
+
+``use_native_parsing``: the client always decodes with the protocol core's fast decoders (there
+is no other native parser to switch on). True makes the stream's own path lighter: updates are
+plain tuples ``(kind, symbol, *fields)`` instead of dataclass instances (``events()`` still yields
+typed events; ``ibkr.stream.typed`` converts one). False delivers the typed dataclasses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from operator import attrgetter, itemgetter
+from typing import Any
+
+from ibkr.client import IBKRClient, Stock
+from ibkr.config import StreamConfig
+from ibkr.errors import ConfigError
+from ibkr.metrics import LatencyHistogram
+from ibkr.protocol.messages.depth import CancelMktDepth, ReqMktDepth
+from ibkr.protocol.messages.market_data import CancelMktData, ReqMktData
+from ibkr.protocol.models import Contract
+from ibkr.stream.aggregate import Filter
+from ibkr.stream.consumer import Callback, StreamSubscription
+from ibkr.stream.events import BAR, Bar, DataType, DepthUpdate, Quote, Trade, typed
+from ibkr.stream.ring import DepthRing, QuoteRing, TradeRing
+from ibkr.stream.snapshot import Snapshot
+from ibkr.stream.stats import BufferUse, RateMeter, StreamStatistics, SubscriptionStatistics, SymbolStatistics
+from ibkr.stream.symbol import SymbolState
+
+__all__ = ["IBKRDataStream"]
+
+log = logging.getLogger("ibkr.stream")
+
+_L1_TYPES = frozenset({DataType.TRADES, DataType.QUOTES})
+
+
+def _data_types(data_types: Iterable[DataType | str]) -> frozenset[DataType]:
+    try:
+        out = frozenset(d if isinstance(d, DataType) else DataType(d) for d in data_types)
+    except ValueError as exc:
+        raise ConfigError(f"unknown data type: {exc}") from None
+    if not out:
+        raise ConfigError("data_types is empty: pass at least one of DataType.TRADES, QUOTES, DEPTH")
+    return out
+
+
+class IBKRDataStream:
+    """Market data of many symbols with buffers, batching, conflation, snapshots and statistics."""
+
+    def __init__(self, client: IBKRClient, config: StreamConfig | None = None) -> None:
+        self.client = client
+        self.config = config = config or StreamConfig()
+        #: use_native_parsing: updates as tuples (the light path) instead of dataclasses
+        self.tuples = config.use_native_parsing
+        self._kind_of: Callable[[Any], str] = itemgetter(0) if self.tuples else attrgetter("kind")
+        self._recv_of: Callable[[Any], int] = itemgetter(-1) if self.tuples else attrgetter("recv_ns")
+        self._symbols: dict[str, SymbolState] = {}
+        self._dirty: list[StreamSubscription] = []
+        self._scheduled = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_ns = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+        #: wall-clock ns minus monotonic ns (turns receive times into epoch times for bars)
+        self.wall_offset_ns = time.time_ns() - time.monotonic_ns()
+        self.latency = LatencyHistogram()
+        self._started_ns = time.monotonic_ns()
+        self._meter = RateMeter(self._started_ns)
+        self._meters: dict[str, RateMeter] = {}
+        self.batches = 0
+        self.delivered = 0
+        self.max_batch = 0
+        self.callback_errors = 0
+
+    # --- subscribing ---------------------------------------------------------------------------
+
+    async def subscribe(
+        self,
+        symbol: str | Contract,
+        data_types: Iterable[DataType | str] = (DataType.TRADES, DataType.QUOTES),
+        callback: Callback | None = None,
+        *,
+        min_size: float | None = None,
+        price_band: tuple[float, float] | None = None,
+        bar_interval: float | None = None,
+        overflow_policy: str | None = None,
+        snapshots: bool = True,
+        depth_rows: int = 10,
+        timeout: float | None = None,
+    ) -> StreamSubscription:
+        """Stream ``symbol`` (a stock symbol, or any ``Contract``) to ``callback`` (sync or async).
+
+        The callback gets ``{'type': 'tick', 'symbol': s, 'updates': [...]}`` batches, each
+        followed by ``{'type': 'snapshot', 'symbol': s, 'snapshot': Snapshot}`` unless
+        ``snapshots=False``. Without a callback the symbol's snapshot, book and buffers are kept
+        (``get_snapshot``, ``history``) and ``events()`` can read it. Filters (``min_size``,
+        ``price_band``), bars (``bar_interval`` seconds, needs TRADES) and the overflow policy
+        (default: the config's) apply to this subscription only. Raises ``ContractNotFound`` for
+        an unknown symbol and ``ConfigError`` for bad arguments.
+        """
+        return await self._attach(
+            symbol, data_types, callback, min_size, price_band, bar_interval, overflow_policy, snapshots, depth_rows,
+            timeout,
+        )  # fmt: skip
+
+    async def _attach(
+        self,
+        symbol: str | Contract,
+        data_types: Iterable[DataType | str],
+        callback: Callback | None,
+        min_size: float | None = None,
+        price_band: tuple[float, float] | None = None,
+        bar_interval: float | None = None,
+        overflow_policy: str | None = None,
+        snapshots: bool = True,
+        depth_rows: int = 10,
+        timeout: float | None = None,
+    ) -> StreamSubscription:
+        if self._closed:
+            raise ConfigError("the data stream is closed")
+        kinds = _data_types(data_types)
+        flt = Filter(min_size, price_band)
+        policy = overflow_policy or self.config.overflow_policy
+        if policy not in ("drop_oldest", "conflate"):
+            raise ConfigError(f"overflow_policy must be 'drop_oldest' or 'conflate', got {policy!r}")
+        if bar_interval is not None and DataType.TRADES not in kinds:
+            raise ConfigError("bars are built from trades: bar_interval needs DataType.TRADES")
+        if depth_rows < 1:
+            raise ConfigError(f"depth_rows must be >= 1, got {depth_rows}")
+        if callback is not None and not callable(callback):
+            raise ConfigError("callback must be callable")
+        state = await self._state(symbol, depth_rows, timeout)
+        self._open(state, kinds)
+        sub = StreamSubscription(
+            self,
+            state,
+            kinds,
+            callback,
+            flt=flt,
+            bar_interval=bar_interval,
+            overflow_policy=policy,
+            snapshots=snapshots,
+        )
+        state.consumers.append(sub)
+        state.refresh()
+        return sub
+
+    async def _state(self, symbol: str | Contract, depth_rows: int, timeout: float | None) -> SymbolState:
+        if isinstance(symbol, Contract):
+            contract, key = symbol, symbol.local_symbol or symbol.symbol
+        elif isinstance(symbol, str) and symbol.strip():
+            contract, key = Stock(symbol.strip()), symbol.strip()
+        else:
+            raise ConfigError(f"symbol must be a non-empty string or a Contract, got {symbol!r}")
+        state = self._symbols.get(key)
+        if state is None:
+            qualified = await self.client.qualify_contract(contract, timeout)  # ContractNotFound
+            state = self._symbols.get(key)  # another subscribe may have won the race
+            if state is None:
+                state = self._symbols[key] = SymbolState(self, key, qualified, depth_rows)
+                self._meters[key] = RateMeter(time.monotonic_ns())
+        return state
+
+    def _open(self, state: SymbolState, kinds: frozenset[DataType]) -> None:
+        """Start the client subscriptions and rings the symbol lacks for ``kinds``."""
+        size = self.config.buffer_size
+        client, contract = self.client, state.contract
+        if kinds & _L1_TYPES and "l1" not in state.client_subs:
+            sub = client._subscribe(
+                "stream market data",
+                lambda rid: ReqMktData(req_id=rid, contract=contract),
+                lambda rid: CancelMktData(req_id=rid),
+            )
+            sub.add_callback(state.on_l1)
+            state.client_subs["l1"] = sub
+        if DataType.DEPTH in kinds and "depth" not in state.client_subs:
+            rows = state.book.rows
+            sub = client._subscribe(
+                "stream market depth",
+                lambda rid: ReqMktDepth(req_id=rid, contract=contract, num_rows=rows),
+                lambda rid: CancelMktDepth(req_id=rid),
+            )
+            sub.add_callback(state.on_depth)
+            state.client_subs["depth"] = sub
+        if DataType.TRADES in kinds and state.trade_ring is None:
+            state.trade_ring = TradeRing(size, state.symbol)
+        if DataType.QUOTES in kinds and state.quote_ring is None:
+            state.quote_ring = QuoteRing(size, state.symbol)
+        if DataType.DEPTH in kinds and state.depth_ring is None:
+            state.depth_ring = DepthRing(size, state.symbol)
+
+    async def unsubscribe(self, target: str | StreamSubscription) -> None:
+        """Stop a symbol (every subscription of it, its client subscriptions, its state), or one
+        ``StreamSubscription`` (the symbol's feed and state stay)."""
+        if isinstance(target, StreamSubscription):
+            target.close()
+            state = target.state
+            if target in state.consumers:
+                state.consumers.remove(target)
+                state.refresh()
+            return
+        gone = self._symbols.pop(target, None)
+        if gone is None:
+            raise ConfigError(f"{target!r} is not subscribed")
+        state = gone
+        self._meters.pop(target, None)
+        for c in state.consumers:
+            c.close()
+        state.consumers.clear()
+        state.refresh()
+        for sub in state.client_subs.values():
+            self.client.unsubscribe(sub)
+        state.client_subs.clear()
+
+    async def events(
+        self,
+        symbol: str | Contract,
+        data_types: Iterable[DataType | str] | None = None,
+        *,
+        min_size: float | None = None,
+        price_band: tuple[float, float] | None = None,
+        bar_interval: float | None = None,
+        overflow_policy: str | None = None,
+    ) -> AsyncIterator[Trade | Quote | DepthUpdate | Any]:
+        """Typed events of ``symbol`` (``Trade``, ``Quote``, ``DepthUpdate``, ``BookState`` under
+        conflation, ``Bar``, ``Gap``), in order, batched and conflated like callbacks. Subscribes
+        the symbol if needed (``data_types`` default: all three, or the symbol's if subscribed)."""
+        key = symbol if isinstance(symbol, str) else (symbol.local_symbol or symbol.symbol)
+        if data_types is None:
+            state = self._symbols.get(key)
+            data_types = (
+                list(DataType)
+                if state is None
+                else [d for d in DataType if (d is DataType.DEPTH) == ("depth" in state.client_subs) or d in _L1_TYPES]
+            )
+        sub = await self._attach(symbol, data_types, None, min_size, price_band, bar_interval, overflow_policy, False)
+        event = sub.event
+        assert event is not None
+        try:
+            while True:
+                now = time.monotonic_ns()
+                batch = sub.pending.take(now)
+                if batch is None:
+                    if sub.closed or self._closed:
+                        return
+                    event.clear()
+                    await event.wait()
+                    continue
+                sub.account(batch, now)
+                for u in batch:
+                    yield typed(u)
+        finally:
+            if not sub.closed:
+                await self.unsubscribe(sub)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def _get(self, symbol: str) -> SymbolState:
+        state = self._symbols.get(symbol)
+        if state is None:
+            raise ConfigError(f"{symbol!r} is not subscribed")
+        return state
+
+    def get_snapshot(self, symbol: str) -> Snapshot:
+        """A detached copy of the symbol's current state (depth levels included with DEPTH)."""
+        return self._get(symbol).snapshot()
+
+    def history(self, symbol: str, data_type: DataType | str = DataType.TRADES) -> TradeRing | QuoteRing | DepthRing:
+        """The ring of recent ``data_type`` updates of ``symbol``: ``last(n)``, ``since(t_ns)``."""
+        state = self._get(symbol)
+        kind = data_type if isinstance(data_type, DataType) else DataType(data_type)
+        ring = {DataType.TRADES: state.trade_ring, DataType.QUOTES: state.quote_ring, DataType.DEPTH: state.depth_ring}[
+            kind
+        ]
+        if ring is None:
+            raise ConfigError(f"{symbol!r} has no {kind.value} subscription")
+        return ring
+
+    @property
+    def symbols(self) -> list[str]:
+        return list(self._symbols)
+
+    def subscriptions(self, symbol: str) -> list[StreamSubscription]:
+        return list(self._get(symbol).consumers)
+
+    def get_statistics(self) -> StreamStatistics:
+        now = time.monotonic_ns()
+        symbols: dict[str, SymbolStatistics] = {}
+        subs: list[SubscriptionStatistics] = []
+        total = 0
+        for key, s in self._symbols.items():
+            total += s.updates
+            rings = {"trades": s.trade_ring, "quotes": s.quote_ring, "depth": s.depth_ring}
+            symbols[key] = SymbolStatistics(
+                symbol=key,
+                updates=s.updates,
+                ticks_per_second=self._meters[key].roll(s.updates, now),
+                trades=s.n_trades,
+                quotes=s.n_quotes,
+                depth_updates=s.n_depth,
+                gaps=s.gaps,
+                buffers={k: BufferUse(len(r), r.capacity, r.total) for k, r in rings.items() if r is not None},
+                slots=tuple(sorted({sub.slot for sub in s.client_subs.values()})),
+            )
+            subs.extend(c.statistics() for c in s.consumers)
+        return StreamStatistics(
+            updates=total,
+            ticks_per_second=self._meter.roll(total, now),
+            latency=self.latency.snapshot(),
+            batches=self.batches,
+            mean_batch=self.delivered / self.batches if self.batches else 0.0,
+            max_batch=self.max_batch,
+            dropped=sum(x.dropped for x in subs),
+            conflated=sum(x.conflated for x in subs),
+            callback_errors=self.callback_errors,
+            gaps=sum(s.gaps for s in self._symbols.values()),
+            symbols=symbols,
+            subscriptions=subs,
+        )
+
+    # --- delivery plumbing ---------------------------------------------------------------------
+
+    def _mark(self, sub: StreamSubscription) -> None:
+        sub.marked = True
+        self._dirty.append(sub)
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        now = time.monotonic_ns()
+        dirty, self._dirty = self._dirty, []
+        earliest = 0
+        for sub in dirty:
+            sub.service(now)
+            p = sub.pending
+            if p.first_ns and not sub.busy and not sub.closed:
+                self._dirty.append(sub)  # stays marked: not due yet
+                due = p.deadline()
+                if not earliest or due < earliest:
+                    earliest = due
+            else:
+                sub.marked = False
+        if earliest:
+            self._arm(earliest, now)
+
+    def _arm(self, due_ns: int, now: int) -> None:
+        if self._timer is not None:
+            if self._timer_ns <= due_ns:
+                return
+            self._timer.cancel()
+        self._timer_ns = due_ns
+        self._timer = asyncio.get_running_loop().call_later(max(0, due_ns - now) / 1e9, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._timer_ns = 0
+        if not self._scheduled:
+            self._flush()
+
+    def _account(self, batch: list[Any], n: int, now: int) -> None:
+        self.batches += 1
+        self.delivered += n
+        if n > self.max_batch:
+            self.max_batch = n
+        record, recv = self.latency.record, self._recv_of
+        for u in batch:
+            record(now - recv(u))
+
+    def _bar_update(self, bar: Bar) -> Any:
+        if self.tuples:
+            return (
+                BAR, bar.symbol, bar.start, bar.interval, bar.open, bar.high, bar.low, bar.close, bar.volume, bar.vwap,
+                bar.count, bar.recv_ns,
+            )  # fmt: skip
+        return bar
+
+    def _spawn(self, coro: Any) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _callback_failed(self, symbol: str, exc: Exception) -> None:
+        self.callback_errors += 1
+        log.warning("data stream callback for %s raised %r", symbol, exc, exc_info=exc)
+        self.client.events.emit("callback_error", exc)
+
+    # --- closing -------------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Unsubscribe every symbol and end every iterator and pending callback task."""
+        if self._closed:
+            return
+        self._closed = True
+        for key in list(self._symbols):
+            await self.unsubscribe(key)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        tasks = list(self._tasks)
+        for t in tasks:
+            t.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def __aenter__(self) -> IBKRDataStream:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
