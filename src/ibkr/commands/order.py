@@ -135,8 +135,6 @@ def _report(h: OrderHandle, args: argparse.Namespace) -> None:
 async def _place(client: IBKRClient, args: argparse.Namespace) -> int:
     contract = await qualify(client, args.symbol)
     needs_price = args.order_type in NEEDS_LIMIT
-    if needs_price and args.price is None:
-        raise CommandError(f"a {args.order_type} order needs a PRICE", Exit.USAGE)
     stop = args.stop_price
     if args.order_type == "STP" and stop is None:
         stop, args.price = args.price, None
@@ -194,8 +192,6 @@ def _unset_zero_prices(order: Order) -> None:
 
 
 async def _modify(client: IBKRClient, args: argparse.Namespace) -> int:
-    if args.price is None and args.stop_price is None and args.quantity is None and args.tif is None:
-        raise CommandError("nothing to modify: give --price, --stop-price, --quantity or --tif", Exit.USAGE)
     handle = await _own_order(client, args.order_id)
     await client.modify_order(
         args.order_id, price=args.price, stop_price=args.stop_price, quantity=args.quantity, tif=args.tif
@@ -217,8 +213,6 @@ async def _cancel(client: IBKRClient, args: argparse.Namespace) -> int:
         await client.cancel_all_orders()
         print("global cancel sent: every open order of the account is being cancelled")
         return 0
-    if args.order_id is None:
-        raise CommandError("give an order ID or --all", Exit.USAGE)
     handle = await _own_order(client, args.order_id)
     await client.cancel_order(args.order_id)
     _report(handle, args)
@@ -228,7 +222,22 @@ async def _cancel(client: IBKRClient, args: argparse.Namespace) -> int:
 _ACTIONS = {"place": _place, "modify": _modify, "cancel": _cancel}
 
 
+def _check(args: argparse.Namespace) -> None:
+    """What can be refused before connecting."""
+    if args.action == "place":
+        if args.order_type in NEEDS_LIMIT and args.price is None:
+            raise CommandError(f"a {args.order_type} order needs a PRICE", Exit.USAGE)
+        if args.order_type in ("STP", "STP LMT") and args.price is None and args.stop_price is None:
+            raise CommandError(f"a {args.order_type} order needs --stop-price", Exit.USAGE)
+    elif args.action == "modify":
+        if args.price is None and args.stop_price is None and args.quantity is None and args.tif is None:
+            raise CommandError("nothing to modify: give --price, --stop-price, --quantity or --tif", Exit.USAGE)
+    elif args.order_id is None and not args.all:
+        raise CommandError("give an order ID or --all", Exit.USAGE)
+
+
 async def _main(args: argparse.Namespace) -> int:
+    _check(args)
     async with connected(args) as client:
         return await _ACTIONS[args.action](client, args)
 
