@@ -72,6 +72,10 @@ async def _stream_quotes(tickers: list[Ticker], seconds: float) -> None:
         await asyncio.sleep(min(1.0 if not screen.tty else 0.25, left))
 
 
+def _on_quote(ticker: Ticker) -> None:
+    pass
+
+
 def _round(price: float) -> float:
     return round(price + 1e-9, 2)
 
@@ -138,6 +142,8 @@ async def _session(config: ConnectionConfig, symbols: list[str], seconds: float,
         )
         _section(f"quotes: {', '.join(symbols)} for {seconds:g} s")
         tickers = await subscribe(client, symbols)
+        for t in tickers:
+            t.on_update.append(_on_quote)  # with a callback the client measures tick-to-callback
         await _stream_quotes(tickers, seconds)
 
         _section("orders")
@@ -151,6 +157,9 @@ async def _session(config: ConnectionConfig, symbols: list[str], seconds: float,
         _say(positions_table(await client.get_positions()))
 
         _section("account")
+        # the orders above used up the pacer's burst (9 messages per 0.2 s): let it refill, so that
+        # the request round trips below measure TWS, not the client's own pacing queue
+        await asyncio.sleep(0.25)
         summary = await client.get_account_summary("NetLiquidation,TotalCashValue,BuyingPower")
         _say(table(("account", "tag", "value", "currency"), [[i.account, i.tag, i.value, i.currency] for i in summary]))
 
@@ -159,7 +168,7 @@ async def _session(config: ConnectionConfig, symbols: list[str], seconds: float,
             await asyncio.sleep(1 / 30)
             await client.get_server_time()
         _section("latency (microseconds, this session)")
-        _say(table(LATENCY_HEADERS, latency_rows(client.get_latency_report())))
+        _say(table(LATENCY_HEADERS, latency_rows(client.get_latency_report(), skip_empty=True)))
 
         for h in handles:
             if not h.is_done:
