@@ -292,12 +292,17 @@ class IBKRGateway:
             raise ConnectError(f"no TWS endpoint reachable: {err}")
 
     async def _wait_any_up(self) -> None:
-        waits = [asyncio.ensure_future(s.up.wait()) for s in self._slots]
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for w in waits:
-                w.cancel()
+        """Until a slot is up, or every supervisor has given up (no retries left)."""
+        while not any(s.up.is_set() for s in self._slots):
+            running = [t for s in self._slots for t in s.tasks if not t.done()]
+            if not running:
+                return
+            waits = [asyncio.ensure_future(s.up.wait()) for s in self._slots]
+            try:
+                await asyncio.wait([*waits, *running], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for w in waits:
+                    w.cancel()
 
     async def aclose(self) -> None:
         self._closing = True
