@@ -64,17 +64,21 @@ class Pending:
         self.items: deque[Any] = deque()
         #: field -> latest update (conflation, or conflating overflow)
         self.latest: dict[str, Any] = {}
-        #: monotonic ns of the oldest waiting update (0: nothing waits)
-        self.first_ns = 0
+        #: monotonic ns of the oldest waiting update (-1: nothing waits)
+        self.first_ns = -1
         self.dropped = 0
         self.conflated = 0
 
     def __len__(self) -> int:
         return len(self.items) + len(self.latest)
 
+    @property
+    def waiting(self) -> bool:
+        return self.first_ns >= 0
+
     def add(self, u: Any, now_ns: int) -> bool:
         """Queue one update; True when a batch is ready at once (``batch_size`` reached)."""
-        if not self.first_ns:
+        if self.first_ns < 0:
             self.first_ns = now_ns
         latest = self.latest
         if self.conflation_ns or latest:
@@ -102,16 +106,16 @@ class Pending:
         self.conflated += n - len(latest)
 
     def deadline(self) -> int:
-        """Monotonic ns when what waits is due (0: nothing waits)."""
-        if not self.first_ns:
-            return 0
+        """Monotonic ns when what waits is due (-1: nothing waits)."""
+        if self.first_ns < 0:
+            return -1
         if self.conflation_ns:
             return self.first_ns + self.conflation_ns
         return self.first_ns + self.timeout_ns
 
     def take(self, now_ns: int, force: bool = False) -> list[Any] | None:
         """The next batch to deliver at ``now_ns`` (or at once with ``force``), else None."""
-        if not self.first_ns:
+        if self.first_ns < 0:
             return None
         items, latest = self.items, self.latest
         if not force and now_ns < self.deadline() and len(items) < self.batch_size:
@@ -134,5 +138,5 @@ class Pending:
         else:
             batch = [items.popleft() for _ in range(size)]
         if not items and not latest:
-            self.first_ns = 0
+            self.first_ns = -1
         return batch

@@ -57,6 +57,9 @@ async def _resume(coro: Coroutine[Any, Any, Any], yielded: Any) -> None:
             if yielded is None:
                 await _bare_yield()
             else:
+                # the coroutine's own await flagged the future as blocking; a Task clears the
+                # flag when it takes the future over, and awaiting it again needs it cleared
+                yielded._asyncio_future_blocking = False
                 await yielded
         except BaseException as exc:  # noqa: BLE001 - delivered into the coroutine, as a Task would
             try:
@@ -107,6 +110,7 @@ class StreamSubscription:
         flt: Filter,
         bar_interval: float | None,
         overflow_policy: str,
+        max_pending: int,
         snapshots: bool,
     ) -> None:
         cfg = stream.config
@@ -124,7 +128,7 @@ class StreamSubscription:
             cfg.batch_size,
             int(cfg.batch_timeout_ms * 1e6),
             int(cfg.conflation_ms * 1e6),
-            cfg.max_pending,
+            max_pending,
             overflow_policy,
             stream._kind_of,
             state.book_state,
@@ -204,7 +208,7 @@ class StreamSubscription:
             return
         p = self.pending
         if self.event is not None:
-            if p.first_ns and (now >= p.deadline() or len(p.items) >= p.batch_size):
+            if p.waiting and (now >= p.deadline() or len(p.items) >= p.batch_size):
                 self.event.set()
             return
         while not self.busy:

@@ -95,6 +95,7 @@ class IBKRDataStream:
         price_band: tuple[float, float] | None = None,
         bar_interval: float | None = None,
         overflow_policy: str | None = None,
+        max_pending: int | None = None,
         snapshots: bool = True,
         depth_rows: int = 10,
         timeout: float | None = None,
@@ -105,13 +106,13 @@ class IBKRDataStream:
         followed by ``{'type': 'snapshot', 'symbol': s, 'snapshot': Snapshot}`` unless
         ``snapshots=False``. Without a callback the symbol's snapshot, book and buffers are kept
         (``get_snapshot``, ``history``) and ``events()`` can read it. Filters (``min_size``,
-        ``price_band``), bars (``bar_interval`` seconds, needs TRADES) and the overflow policy
-        (default: the config's) apply to this subscription only. Raises ``ContractNotFound`` for
+        ``price_band``), bars (``bar_interval`` seconds, needs TRADES), the overflow policy and
+        ``max_pending`` (defaults: the config's) apply to this subscription only. Raises ``ContractNotFound`` for
         an unknown symbol and ``ConfigError`` for bad arguments.
         """
         return await self._attach(
-            symbol, data_types, callback, min_size, price_band, bar_interval, overflow_policy, snapshots, depth_rows,
-            timeout,
+            symbol, data_types, callback, min_size, price_band, bar_interval, overflow_policy, max_pending, snapshots,
+            depth_rows, timeout,
         )  # fmt: skip
 
     async def _attach(
@@ -123,6 +124,7 @@ class IBKRDataStream:
         price_band: tuple[float, float] | None = None,
         bar_interval: float | None = None,
         overflow_policy: str | None = None,
+        max_pending: int | None = None,
         snapshots: bool = True,
         depth_rows: int = 10,
         timeout: float | None = None,
@@ -136,6 +138,9 @@ class IBKRDataStream:
             raise ConfigError(f"overflow_policy must be 'drop_oldest' or 'conflate', got {policy!r}")
         if bar_interval is not None and DataType.TRADES not in kinds:
             raise ConfigError("bars are built from trades: bar_interval needs DataType.TRADES")
+        pending = self.config.max_pending if max_pending is None else max_pending
+        if pending < 1:
+            raise ConfigError(f"max_pending must be >= 1, got {pending}")
         if depth_rows < 1:
             raise ConfigError(f"depth_rows must be >= 1, got {depth_rows}")
         if callback is not None and not callable(callback):
@@ -150,6 +155,7 @@ class IBKRDataStream:
             flt=flt,
             bar_interval=bar_interval,
             overflow_policy=policy,
+            max_pending=pending,
             snapshots=snapshots,
         )
         state.consumers.append(sub)
@@ -232,6 +238,7 @@ class IBKRDataStream:
         price_band: tuple[float, float] | None = None,
         bar_interval: float | None = None,
         overflow_policy: str | None = None,
+        max_pending: int | None = None,
     ) -> AsyncIterator[Trade | Quote | DepthUpdate | Any]:
         """Typed events of ``symbol`` (``Trade``, ``Quote``, ``DepthUpdate``, ``BookState`` under
         conflation, ``Bar``, ``Gap``), in order, batched and conflated like callbacks. Subscribes
@@ -244,7 +251,9 @@ class IBKRDataStream:
                 if state is None
                 else [d for d in DataType if (d is DataType.DEPTH) == ("depth" in state.client_subs) or d in _L1_TYPES]
             )
-        sub = await self._attach(symbol, data_types, None, min_size, price_band, bar_interval, overflow_policy, False)
+        sub = await self._attach(
+            symbol, data_types, None, min_size, price_band, bar_interval, overflow_policy, max_pending, False
+        )
         event = sub.event
         assert event is not None
         try:
@@ -342,18 +351,18 @@ class IBKRDataStream:
         self._scheduled = False
         now = time.monotonic_ns()
         dirty, self._dirty = self._dirty, []
-        earliest = 0
+        earliest = -1
         for sub in dirty:
             sub.service(now)
             p = sub.pending
-            if p.first_ns and not sub.busy and not sub.closed:
+            if p.waiting and not sub.busy and not sub.closed:
                 self._dirty.append(sub)  # stays marked: not due yet
                 due = p.deadline()
-                if not earliest or due < earliest:
+                if earliest < 0 or due < earliest:
                     earliest = due
             else:
                 sub.marked = False
-        if earliest:
+        if earliest >= 0:
             self._arm(earliest, now)
 
     def _arm(self, due_ns: int, now: int) -> None:
