@@ -4,55 +4,12 @@
 from __future__ import annotations
 
 import os
-import pty
-import select
 import subprocess
 import sys
-import time
 
-from tests.cli.helpers import TIMEOUT, clean_env
+from tests.cli.helpers import TIMEOUT, Terminal, clean_env
 
 SECTIONS = ("CONNECTIONS", "QUOTES", "ORDERS", "LATENCY")
-
-
-class Terminal:
-    """``python -m ibkr ARGS`` with a pseudo-terminal as stdin, stdout and stderr."""
-
-    def __init__(self, *args: str) -> None:
-        master, slave = pty.openpty()
-        self.master = master
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ibkr", *args],
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env=clean_env(TERM="xterm"),
-            close_fds=True,
-        )
-        os.close(slave)
-        self.screen = b""
-
-    def read_until(self, text: bytes, timeout: float = TIMEOUT) -> bool:
-        """Read the output until ``text`` appeared or the program ended (EOF)."""
-        deadline = time.monotonic() + timeout
-        while text not in self.screen and time.monotonic() < deadline:
-            ready, _, _ = select.select([self.master], [], [], 0.1)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(self.master, 65536)
-            except OSError:  # EIO: every handle of the slave side is closed
-                return text in self.screen
-            if not chunk:
-                break
-            self.screen += chunk
-        return text in self.screen
-
-    def close(self) -> int:
-        self.read_until(b"\x00never\x00", timeout=TIMEOUT)  # drain to EOF
-        code = self.proc.wait(TIMEOUT)
-        os.close(self.master)
-        return code
 
 
 def test_draws_sections_and_ends_after_seconds(sim_port: int) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 
-from tests.cli.helpers import ibkr
+from tests.cli.helpers import Terminal, ibkr
 
 
 def test_once_prints_a_table(sim_port: int) -> None:
@@ -43,3 +44,17 @@ def test_unknown_symbol(sim_port: int) -> None:
         "ibkr quote: error: unknown symbol 'NOSUCH': No security definition has been found for the request "
         "(TWS error 200)"
     ]
+
+
+def test_redraws_in_place_on_a_terminal_and_ends_on_ctrl_c(sim_port: int) -> None:
+    term = Terminal("quote", "AAPL", "--interval", "0.1", "--port", str(sim_port), "--client-id", "25")
+    try:
+        assert term.read_until(b"AAPL"), term.screen
+        assert term.read_until(b"\x1b[3F\x1b[J")  # the next frame moved up over the 3-line table
+        term.proc.send_signal(signal.SIGINT)
+        code = term.close()
+    finally:
+        if term.proc.poll() is None:
+            term.proc.kill()
+    assert code == 0
+    assert b"Traceback" not in term.screen
