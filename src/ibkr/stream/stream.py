@@ -162,16 +162,22 @@ class IBKRDataStream:
         state.refresh()
         return sub
 
-    async def _state(self, symbol: str | Contract, depth_rows: int, timeout: float | None) -> SymbolState:
+    async def _key(self, symbol: str | Contract, timeout: float | None) -> tuple[str, Contract | None]:
+        """The stream's key of ``symbol`` (a stock symbol as given; a contract's local symbol, or
+        symbol, once qualified) and the contract to qualify (None: qualified already)."""
         if isinstance(symbol, Contract):
-            contract, key = symbol, symbol.local_symbol or symbol.symbol
-        elif isinstance(symbol, str) and symbol.strip():
-            contract, key = Stock(symbol.strip()), symbol.strip()
-        else:
-            raise ConfigError(f"symbol must be a non-empty string or a Contract, got {symbol!r}")
+            qualified = await self.client.qualify_contract(symbol, timeout)  # cached by the client
+            return qualified.local_symbol or qualified.symbol or str(qualified.con_id), qualified
+        if isinstance(symbol, str) and symbol.strip():
+            return symbol.strip(), None
+        raise ConfigError(f"symbol must be a non-empty string or a Contract, got {symbol!r}")
+
+    async def _state(self, symbol: str | Contract, depth_rows: int, timeout: float | None) -> SymbolState:
+        key, qualified = await self._key(symbol, timeout)
         state = self._symbols.get(key)
         if state is None:
-            qualified = await self.client.qualify_contract(contract, timeout)  # ContractNotFound
+            if qualified is None:
+                qualified = await self.client.qualify_contract(Stock(key), timeout)  # ContractNotFound
             state = self._symbols.get(key)  # another subscribe may have won the race
             if state is None:
                 state = self._symbols[key] = SymbolState(self, key, qualified, depth_rows)
@@ -243,14 +249,13 @@ class IBKRDataStream:
         """Typed events of ``symbol`` (``Trade``, ``Quote``, ``DepthUpdate``, ``BookState`` under
         conflation, ``Bar``, ``Gap``), in order, batched and conflated like callbacks. Subscribes
         the symbol if needed (``data_types`` default: all three, or the symbol's if subscribed)."""
-        key = symbol if isinstance(symbol, str) else (symbol.local_symbol or symbol.symbol)
         if data_types is None:
-            state = self._symbols.get(key)
-            data_types = (
-                list(DataType)
-                if state is None
-                else [d for d in DataType if (d is DataType.DEPTH) == ("depth" in state.client_subs) or d in _L1_TYPES]
-            )
+            state = self._symbols.get((await self._key(symbol, None))[0])
+            if state is None:
+                data_types = list(DataType)
+            else:
+                has = state.client_subs
+                data_types = [d for d in DataType if ("depth" if d is DataType.DEPTH else "l1") in has]
         sub = await self._attach(
             symbol, data_types, None, min_size, price_band, bar_interval, overflow_policy, max_pending, False
         )

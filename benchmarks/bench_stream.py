@@ -1,0 +1,333 @@
+"""Data-stream ingest against ``ibkr sim`` in its own process, and the memory of many symbols.
+
+* **Ingest** (``--seconds``, default 60): ``python -m ibkr sim --port 0 --tick-rate RATE
+  --pacing-limit 0 --record-send-times FILE`` in its own process; one ``IBKRClient`` with an
+  ``IBKRDataStream`` subscribed to every instrument of the simulator (25 US stocks, 6 FX pairs,
+  the ES future: 32, the simulator has no more) with TRADES + QUOTES (+ DEPTH with ``--depth``),
+  an async callback (as in the seed) that notes its call time. Reported: messages received per
+  second, updates delivered per second, **wire -> callback** latency (the simulator's send time of
+  a message, CLOCK_MONOTONIC shared by both processes, to the start of the callback that gets
+  its update; a socket read's updates are charged the send time of the *oldest* message of that
+  read, so the figure is an upper bound, and the spread of send times inside reads is reported),
+  the stream's own read -> callback histogram, and RSS sampled every second.
+* **ib_async** on the same simulator in the same run (client id 2, after ibkr, same length, same
+  contracts): ``reqMktData`` per contract, counting ``pendingTickersEvent`` ticker updates and the
+  messages it received.
+* **Memory**: ``--memory-symbols`` symbol states with rings of ``--buffer-size`` records per data
+  type, built in this process (the simulator has 32 instruments); the RSS growth is reported for
+  TRADES + QUOTES and for all three types. The rings are written with zeros when created, so the
+  figure is the full-buffer figure.
+
+Run: ``python -m benchmarks.bench_stream [--rate 50000] [--seconds 60] [--depth] [--typed]
+[--batch-size 100] [--batch-timeout-ms 0] [--skip-ib-async] [--memory-symbols 1000]
+[--buffer-size 10000] [--json]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import sys
+import tempfile
+import time
+import types
+from array import array
+from pathlib import Path
+from typing import Any
+
+from benchmarks.bench_client import connect_ib_async, connect_ibkr, percentiles, read_send_times, sim_process
+from ibkr.client import IBKRClient
+from ibkr.config import StreamConfig
+from ibkr.protocol.models import Contract
+from ibkr.sim.instruments import UNIVERSE
+from ibkr.stream import DataType, IBKRDataStream
+from ibkr.stream.ring import DepthRing, QuoteRing, TradeRing
+from ibkr.stream.symbol import SymbolState
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * _PAGE
+
+
+def contracts() -> list[Contract]:
+    """Every instrument of the simulator, by description (the future's con id depends on the
+    date the simulator starts)."""
+    return [Contract(symbol=i.symbol, sec_type=i.sec_type, exchange=i.exchange, currency=i.currency) for i in UNIVERSE]
+
+
+class Probe:
+    """Reads (message index range, receive ns) and deliveries (receive ns, callback ns, count)."""
+
+    def __init__(self, client: IBKRClient) -> None:
+        self.conn = client.gateway.session(0).conn
+        self.read_start: dict[int, int] = {}
+        self.read_len: dict[int, int] = {}
+        self.recv = array("q")
+        self.cb = array("q")
+        self.count = array("q")
+        self.updates = 0
+        self.calls = 0
+        self.client = client
+        self._orig = client.on_messages
+        client.on_messages = self._on_messages  # type: ignore[method-assign]
+
+    def _on_messages(self, slot: int, msgs: Any) -> None:
+        start = self.conn.messages_in - len(msgs)
+        self._orig(slot, msgs)
+        # the client stamped this read in on_messages (batch_ns); updates carry it as recv_ns
+        ns = self.client.batch_ns
+        if not msgs:
+            return
+        self.read_start[ns] = start
+        self.read_len[ns] = len(msgs)
+
+    async def on_data(self, data: dict[str, Any]) -> None:
+        if data["type"] != "tick":
+            return
+        now = time.monotonic_ns()
+        ups = data["updates"]
+        self.calls += 1
+        self.updates += len(ups)
+        first, last = ups[0][-1], ups[-1][-1]
+        if first == last:
+            self.recv.append(first)
+            self.cb.append(now)
+            self.count.append(len(ups))
+        else:
+            for u in ups:
+                self.recv.append(u[-1])
+                self.cb.append(now)
+                self.count.append(1)
+
+
+def weighted_percentiles(values: list[tuple[int, int]]) -> dict[str, float]:
+    """(value ns, weight) -> nearest-rank p50 / p90 / p99 / p999 / max in microseconds."""
+    values.sort()
+    n = sum(w for _, w in values)
+    out: dict[str, float] = {"count": n}
+    if not n:
+        return out
+    targets = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p999", 0.999)]
+    acc, k = 0, 0
+    for v, w in values:
+        acc += w
+        while k < len(targets) and acc >= targets[k][1] * n:
+            out[targets[k][0]] = v / 1000
+            k += 1
+    out["max"] = values[-1][0] / 1000
+    return out
+
+
+async def ibkr_phase(port: int, args: argparse.Namespace, results: dict[str, Any]) -> dict[str, Any]:
+    client = await connect_ibkr(port)
+    probe = Probe(client)
+    config = StreamConfig(
+        buffer_size=args.buffer_size,
+        batch_size=args.batch_size,
+        batch_timeout_ms=args.batch_timeout_ms,
+        conflation_ms=0,
+        use_native_parsing=not args.typed,
+    )
+    if args.typed:
+        raise SystemExit("--typed: the probe reads tuples; run without it (the typed path is timed by --ab)")
+    stream = IBKRDataStream(client, config)
+    kinds = [DataType.TRADES, DataType.QUOTES] + ([DataType.DEPTH] if args.depth else [])
+    for c in contracts():
+        await stream.subscribe(c, kinds, probe.on_data, snapshots=False)
+    await client.get_server_time()
+    gc.collect()
+    rss_samples = []
+    m0, u0, t0 = probe.conn.messages_in, probe.updates, time.monotonic()
+    for _ in range(int(args.seconds)):
+        await asyncio.sleep(1.0)
+        rss_samples.append(rss())
+    dt = time.monotonic() - t0
+    m1, u1 = probe.conn.messages_in, probe.updates
+    stats = stream.get_statistics()
+    results["qualified"] = [st.contract for st in stream._symbols.values()]
+    await stream.aclose()
+    await client.get_server_time()
+    received = probe.conn.messages_in
+    await client.aclose()
+    return {
+        "probe": probe,
+        "received": received,
+        "messages_per_s": (m1 - m0) / dt,
+        "updates_per_s": (u1 - u0) / dt,
+        "callbacks": probe.calls,
+        "mean_batch": stats.mean_batch,
+        "read_to_callback_us": {k: getattr(stats.latency, k) for k in ("count", "p50", "p90", "p99", "p999", "max")},
+        "dropped": stats.dropped,
+        "callback_errors": stats.callback_errors,
+        "rss_mb": [round(x / 2**20, 1) for x in rss_samples],
+    }
+
+
+async def ib_async_phase(port: int, args: argparse.Namespace, qualified: list[Contract]) -> dict[str, Any]:
+    from ib_async import Contract as IbContract
+
+    ib = await connect_ib_async(port)
+    updates = 0
+
+    def on_pending(tickers: Any) -> None:
+        # the ticks and depth rows of this read (ib_async clears the lists per read)
+        nonlocal updates
+        for t in tickers:
+            updates += len(t.ticks) + len(t.domTicks)
+
+    ib.pendingTickersEvent += on_pending
+    cs = [
+        IbContract(
+            conId=c.con_id,
+            symbol=c.symbol,
+            secType=c.sec_type,
+            exchange=c.exchange,
+            currency=c.currency,
+            localSymbol=c.local_symbol,
+            lastTradeDateOrContractMonth=c.last_trade_date_or_contract_month,
+            multiplier=c.multiplier,
+        )
+        for c in qualified
+    ]
+    for c in cs:
+        ib.reqMktData(c)
+        if args.depth:
+            ib.reqMktDepth(c, 10)
+    await asyncio.sleep(1.0)
+    n0, u0, t0 = ib.client._numMsgRecv, updates, time.monotonic()
+    await asyncio.sleep(args.seconds)
+    dt = time.monotonic() - t0
+    n1, u1 = ib.client._numMsgRecv, updates
+    ib.disconnect()
+    return {"messages_per_s": (n1 - n0) / dt, "tick_updates_per_s": (u1 - u0) / dt}
+
+
+def memory_phase(symbols: int, buffer_size: int) -> dict[str, float]:
+    """RSS growth of ``symbols`` symbol states with trades + quotes rings, then with depth rings
+    added to the same states (the rings are written with zeros when created)."""
+    stub: Any = types.SimpleNamespace(tuples=True)
+    gc.collect()
+    before = rss()
+    states = []
+    for i in range(symbols):
+        s = SymbolState(stub, f"S{i}", Contract(symbol=f"S{i}"), 10)
+        s.trade_ring = TradeRing(buffer_size, s.symbol)
+        s.quote_ring = QuoteRing(buffer_size, s.symbol)
+        states.append(s)
+    l1 = rss() - before
+    for s in states:
+        s.depth_ring = DepthRing(buffer_size, s.symbol)
+    everything = rss() - before
+    return {"trades+quotes": round(l1 / 1e6, 1), "trades+quotes+depth": round(everything / 1e6, 1)}
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    results: dict[str, Any] = {
+        "python": sys.version.split()[0],
+        "nproc": os.cpu_count(),
+        "rate": args.rate,
+        "seconds": args.seconds,
+        "symbols": len(contracts()),
+        "depth": args.depth,
+        "batch_size": args.batch_size,
+        "batch_timeout_ms": args.batch_timeout_ms,
+        "load_before": os.getloadavg()[0],
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        send_file = Path(tmp) / "send_times.csv"
+        sim_args = ["--pacing-limit", "0", "--tick-rate", str(args.rate), "--record-send-times", str(send_file)]
+        async with sim_process(*sim_args) as port:
+            ibkr = await ibkr_phase(port, args, results)
+            if not args.skip_ib_async:
+                results["ib_async"] = await ib_async_phase(port, args, results["qualified"])
+        sends = read_send_times(send_file).get(1, [])
+    results.pop("qualified", None)
+    probe: Probe = ibkr.pop("probe")
+    received = ibkr.pop("received")
+    if len(sends) != received:
+        raise SystemExit(f"the simulator sent {len(sends)} messages, the client counted {received}")
+    rows: list[tuple[int, int]] = []
+    spreads: list[int] = []
+    for recv, cb, n in zip(probe.recv, probe.cb, probe.count, strict=True):
+        start = probe.read_start[recv]
+        rows.append((cb - sends[start], n))
+    for ns, start in probe.read_start.items():
+        k = probe.read_len[ns]
+        if not k:
+            continue  # a read that completed no message
+        spreads.append(sends[start + k - 1] - sends[start])
+    ibkr["wire_to_callback_us"] = weighted_percentiles(rows)
+    ibkr["send_spread_in_read_us"] = percentiles(spreads)
+    ibkr["messages_per_read"] = received / max(1, len(probe.read_start))
+    results["ibkr"] = ibkr
+    # in a fresh process: pages this one freed after the ingest would hide part of the growth
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "benchmarks.bench_stream", "--memory-only",
+        "--memory-symbols", str(args.memory_symbols), "--buffer-size", str(args.buffer_size),
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, _ = await proc.communicate()
+    results["memory_mb"] = json.loads(out)
+    results["memory_symbols"] = args.memory_symbols
+    results["buffer_size"] = args.buffer_size
+    results["load_after"] = os.getloadavg()[0]
+    return results
+
+
+def report(r: dict[str, Any]) -> None:
+    k = r["ibkr"]
+    print(
+        f"Python {r['python']}, {r['nproc']} cores, load {r['load_before']:.2f} -> {r['load_after']:.2f}; "
+        f"offered {r['rate']:,.0f} msg/s over {r['symbols']} instruments for {r['seconds']} s "
+        f"(depth: {r['depth']}; batch_size {r['batch_size']}, batch_timeout_ms {r['batch_timeout_ms']})"
+    )
+    print(f"ibkr stream: {k['messages_per_s']:,.0f} msg/s received, {k['updates_per_s']:,.0f} updates/s delivered")
+    print(f"  callbacks {k['callbacks']:,}, mean batch {k['mean_batch']:.1f}, dropped {k['dropped']}")
+    w = k["wire_to_callback_us"]
+    print(f"  wire -> callback us: p50 {w['p50']:.0f}  p90 {w['p90']:.0f}  p99 {w['p99']:.0f}  max {w['max']:.0f}")
+    s = k["read_to_callback_us"]
+    print(f"  read -> callback us: p50 {s['p50']:.0f}  p90 {s['p90']:.0f}  p99 {s['p99']:.0f}  max {s['max']:.0f}")
+    sp = k["send_spread_in_read_us"]
+    print(f"  messages per read {k['messages_per_read']:.0f}; send-time spread inside a read p99 {sp['p99']:.0f} us")
+    rs = k["rss_mb"]
+    print(f"  RSS MB per second: first {rs[0]}, min {min(rs)}, max {max(rs)}, last {rs[-1]}")
+    if "ib_async" in r:
+        a = r["ib_async"]
+        print(f"ib_async: {a['messages_per_s']:,.0f} msg/s received, {a['tick_updates_per_s']:,.0f} ticks/s in tickers")
+    print(f"memory of {r['memory_symbols']} symbols at buffer_size {r['buffer_size']}: {r['memory_mb']} (MB)")
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rate", type=float, default=50_000.0, help="the simulator's offered market-data msg/s")
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--depth", action="store_true", help="subscribe DEPTH too (more messages per step)")
+    ap.add_argument("--typed", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--batch-size", type=int, default=100)
+    ap.add_argument("--batch-timeout-ms", type=float, default=0.0)
+    ap.add_argument("--buffer-size", type=int, default=10_000)
+    ap.add_argument("--memory-symbols", type=int, default=1000)
+    ap.add_argument("--skip-ib-async", action="store_true")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--memory-only", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.memory_only:
+        mem = memory_phase(args.memory_symbols, args.buffer_size)
+        print(json.dumps(mem))
+        return mem
+    results = asyncio.run(run(args))
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        report(results)
+    return results
+
+
+if __name__ == "__main__":
+    main()
