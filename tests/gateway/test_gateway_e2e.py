@@ -183,8 +183,12 @@ async def test_tls_refuses_an_untrusted_certificate(tmp_path: Path) -> None:
     ca_file = tmp_path / "other-ca.pem"
     trusted.cert_pem.write_to_path(str(ca_file))
     async with running_sim() as sim, tls_front(sim.port, served_by) as tls_port:
-        cfg = fast(primary_port=tls_port, connection_mode=ConnectionMode.SSL, ssl_ca_file=str(ca_file),
-                   max_reconnect_attempts=0)
+        cfg = fast(
+            primary_port=tls_port,
+            connection_mode=ConnectionMode.SSL,
+            ssl_ca_file=str(ca_file),
+            max_reconnect_attempts=0,
+        )
         with pytest.raises(CertificateError, match="not trusted"):
             await IBKRGateway(cfg).connect(timeout=5)
 
@@ -212,11 +216,15 @@ async def test_failover_to_backup_and_fail_back() -> None:
         async with IBKRGateway(cfg, raw_queue=False) as gw:
             assert gw.statistics().connections[0].endpoint.endswith(f":{primary}")
             await sim.faults.stop_endpoint(0)
-            await until(lambda: gw.slot_up(0) and gw.statistics().connections[0].endpoint.endswith(f":{backup}"),
-                        what="failover")
+            await until(
+                lambda: gw.slot_up(0) and gw.statistics().connections[0].endpoint.endswith(f":{backup}"),
+                what="failover",
+            )
             assert gw.statistics().failovers == 1
             assert await gw.session(0).current_time(timeout=5) > 0
             await sim.faults.start_endpoint(0)
-            await until(lambda: gw.slot_up(0) and gw.statistics().connections[0].endpoint.endswith(f":{primary}"),
-                        what="failback")
+            await until(
+                lambda: gw.slot_up(0) and gw.statistics().connections[0].endpoint.endswith(f":{primary}"),
+                what="failback",
+            )
             assert await gw.session(0).current_time(timeout=5) > 0
