@@ -18,6 +18,9 @@
   TRADES + QUOTES and for all three types. The rings are written with zeros when created, so the
   figure is the full-buffer figure.
 
+``--typed`` runs the stream with ``use_native_parsing=False`` (dataclass updates instead of
+tuples).
+
 Run: ``python -m benchmarks.bench_stream [--rate 50000] [--seconds 60] [--depth] [--typed]
 [--batch-size 100] [--batch-timeout-ms 0] [--skip-ib-async] [--memory-symbols 1000]
 [--buffer-size 10000] [--json]``.
@@ -74,6 +77,8 @@ class Probe:
         self.updates = 0
         self.calls = 0
         self.client = client
+        #: reads an update's receive time (a tuple's last field, or ``recv_ns``)
+        self.recv_of: Any = None
         self._orig = client.on_messages
         client.on_messages = self._on_messages  # type: ignore[method-assign]
 
@@ -94,14 +99,15 @@ class Probe:
         ups = data["updates"]
         self.calls += 1
         self.updates += len(ups)
-        first, last = ups[0][-1], ups[-1][-1]
+        recv_of = self.recv_of
+        first, last = recv_of(ups[0]), recv_of(ups[-1])
         if first == last:
             self.recv.append(first)
             self.cb.append(now)
             self.count.append(len(ups))
         else:
             for u in ups:
-                self.recv.append(u[-1])
+                self.recv.append(recv_of(u))
                 self.cb.append(now)
                 self.count.append(1)
 
@@ -134,9 +140,8 @@ async def ibkr_phase(port: int, args: argparse.Namespace, results: dict[str, Any
         conflation_ms=0,
         use_native_parsing=not args.typed,
     )
-    if args.typed:
-        raise SystemExit("--typed: the probe reads tuples; run without it (the typed path is timed by --ab)")
     stream = IBKRDataStream(client, config)
+    probe.recv_of = stream._recv_of
     kinds = [DataType.TRADES, DataType.QUOTES] + ([DataType.DEPTH] if args.depth else [])
     for c in contracts():
         await stream.subscribe(c, kinds, probe.on_data, snapshots=False)
@@ -237,6 +242,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "depth": args.depth,
         "batch_size": args.batch_size,
         "batch_timeout_ms": args.batch_timeout_ms,
+        "use_native_parsing": not args.typed,
         "load_before": os.getloadavg()[0],
     }
     with tempfile.TemporaryDirectory() as tmp:
@@ -285,7 +291,8 @@ def report(r: dict[str, Any]) -> None:
     print(
         f"Python {r['python']}, {r['nproc']} cores, load {r['load_before']:.2f} -> {r['load_after']:.2f}; "
         f"offered {r['rate']:,.0f} msg/s over {r['symbols']} instruments for {r['seconds']} s "
-        f"(depth: {r['depth']}; batch_size {r['batch_size']}, batch_timeout_ms {r['batch_timeout_ms']})"
+        f"(depth: {r['depth']}; batch_size {r['batch_size']}, batch_timeout_ms {r['batch_timeout_ms']}, "
+        f"use_native_parsing {r['use_native_parsing']})"
     )
     print(f"ibkr stream: {k['messages_per_s']:,.0f} msg/s received, {k['updates_per_s']:,.0f} updates/s delivered")
     print(f"  callbacks {k['callbacks']:,}, mean batch {k['mean_batch']:.1f}, dropped {k['dropped']}")
@@ -308,7 +315,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--rate", type=float, default=50_000.0, help="the simulator's offered market-data msg/s")
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--depth", action="store_true", help="subscribe DEPTH too (more messages per step)")
-    ap.add_argument("--typed", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--typed", action="store_true", help="use_native_parsing=False: dataclass updates")
     ap.add_argument("--batch-size", type=int, default=100)
     ap.add_argument("--batch-timeout-ms", type=float, default=0.0)
     ap.add_argument("--buffer-size", type=int, default=10_000)
