@@ -19,7 +19,8 @@ serves every library in the same run; the libraries run one after another, never
     ``openOrder`` / ``orderStatus`` callback (its reader thread and message-loop thread as shipped).
 
   The orders are cancelled with a global cancel at the end.
-* **Ticks**, ``--seconds`` per library, subscribed to ``--symbols`` US stocks at ``--tick-rate``
+* **Ticks**, ``--seconds`` per library (in ``--rounds`` interleaved rounds, subscribing anew in
+  each), subscribed to ``--symbols`` US stocks at ``--tick-rate``
   messages/s (the simulator's total): each tick message's simulator send time (``--record-send-
   times``, CLOCK_MONOTONIC, which both processes share) is joined by its index in the client's
   stream with (a) the time the client had it framed (ibkr: its batch is handed to the client's
@@ -31,7 +32,11 @@ serves every library in the same run; the libraries run one after another, never
   (``get_latency_report()``: batch dispatch -> ``on_update``) is reported too.
 
 Timing hooks (on both sides alike, outside the libraries' code): ibkr's ``client.on_messages`` and
-ib_async's ``decoder.interpret`` are wrapped to note indices and times.
+socket ``write``, ib_async's ``decoder.interpret`` and ``conn.sendMsg`` are wrapped to note
+indices and times. The ack's parts (``place_to_write``, ``write_to_sim_send``,
+``sim_send_to_callback``, ``callback_to_await``) come from the socket write time and the
+simulator's send time of the acknowledging message (ibkr: of the last message of the batch that
+carried it; ib_async: of the OPEN_ORDER itself); not for ibapi.
 
 Run: ``python -m benchmarks.bench_client [--orders 500] [--rounds 5] [--seconds 10]
 [--tick-rate 1000] [--symbols 5] [--loop auto|asyncio|uvloop] [--skip ib_async ibapi] [--json]``.
@@ -446,26 +451,45 @@ async def ack_phase(runners: list[AckRunner], orders: int, rounds: int, warmup: 
     return acks
 
 
-async def ibkr_ticks(client: IBKRClient, contracts: list[Contract], seconds: float) -> IbkrTickProbe:
-    probe = IbkrTickProbe(client)
-    client.latency.histogram(TICK_TO_CALLBACK).reset()
+async def ibkr_ticks(client: IBKRClient, probe: IbkrTickProbe, contracts: list[Contract], seconds: float) -> None:
     tickers = [await client.subscribe_market_data(c) for c in contracts]
     for t in tickers:
         t.on_update.append(probe.on_update)
     await asyncio.sleep(seconds)
     for t in tickers:
         client.cancel_market_data(t)
-    return probe
 
 
-async def ib_async_ticks(ib: Any, contracts: list[Any], seconds: float) -> IbAsyncTickProbe:
-    probe = IbAsyncTickProbe(ib)
+async def ib_async_ticks(ib: Any, contracts: list[Any], seconds: float) -> None:
     for c in contracts:
         ib.reqMktData(c)
     await asyncio.sleep(seconds)
     for c in contracts:
         ib.cancelMktData(c)
-    return probe
+
+
+async def tick_phase(
+    client: IBKRClient, ib: Any, contracts: list[Contract], seconds: float, rounds: int
+) -> dict[str, Any]:
+    """``seconds`` of ticks per library in ``rounds`` interleaved rounds; returns the probes."""
+    probes: dict[str, Any] = {"ibkr": IbkrTickProbe(client)}
+    client.latency.histogram(TICK_TO_CALLBACK).reset()
+    phases: list[Callable[[], Coroutine[Any, Any, None]]] = [
+        lambda: ibkr_ticks(client, probes["ibkr"], contracts, seconds / rounds)
+    ]
+    if ib is not None:
+        from ib_async import Contract as IbContract
+
+        ib_contracts = [
+            IbContract(conId=c.con_id, symbol=c.symbol, secType="STK", exchange="SMART", currency="USD")
+            for c in contracts
+        ]
+        probes["ib_async"] = IbAsyncTickProbe(ib)
+        phases.append(lambda: ib_async_ticks(ib, ib_contracts, seconds / rounds))
+    for k in range(rounds):
+        for phase in phases[k % len(phases) :] + phases[: k % len(phases)]:
+            await phase()
+    return probes
 
 
 async def run(args: argparse.Namespace, loop_name: str) -> dict[str, Any]:
@@ -486,7 +510,6 @@ async def run(args: argparse.Namespace, loop_name: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         send_file = Path(tmp) / "send_times.csv"
         sim_args = ["--pacing-limit", "0", "--tick-rate", str(args.tick_rate), "--record-send-times", str(send_file)]
-        probes: dict[str, Any] = {}
         async with sim_process(*sim_args) as port:
             client = await connect_ibkr(port)
             ib: Any = None
@@ -516,16 +539,8 @@ async def run(args: argparse.Namespace, loop_name: str) -> dict[str, Any]:
                 await client.cancel_all_orders()
 
                 contracts = [await client.qualify_contract(Stock(s)) for s in SYMBOLS[: args.symbols]]
-                probes["ibkr"] = await ibkr_ticks(client, contracts, args.seconds)
+                probes = await tick_phase(client, ib, contracts, args.seconds, args.rounds)
                 results["ibkr_tick_to_callback_histogram_us"] = client.get_latency_report().as_dict()[TICK_TO_CALLBACK]
-                if ib is not None:
-                    from ib_async import Contract as IbContract
-
-                    ib_contracts = [
-                        IbContract(conId=c.con_id, symbol=c.symbol, secType="STK", exchange="SMART", currency="USD")
-                        for c in contracts
-                    ]
-                    probes["ib_async"] = await ib_async_ticks(ib, ib_contracts, args.seconds)
                 # the counts the join is checked against: after a round trip, every message the
                 # simulator sent before it has been read (nothing unsolicited follows)
                 await client.get_server_time()
@@ -616,7 +631,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--orders", type=int, default=500, help="measured orders per library")
     ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds the orders are split into")
     ap.add_argument("--warmup", type=int, default=20, help="orders per library before measuring")
-    ap.add_argument("--seconds", type=float, default=10.0, help="tick phase length per library")
+    ap.add_argument("--seconds", type=float, default=10.0, help="tick phase length per library (split into the rounds)")
     ap.add_argument("--tick-rate", type=float, default=1000.0, help="the simulator's market-data messages/s")
     ap.add_argument("--symbols", type=int, default=5, choices=range(1, len(SYMBOLS) + 1), metavar="1..10")
     ap.add_argument("--loop", default="auto", choices=["auto", "asyncio", "uvloop"])
