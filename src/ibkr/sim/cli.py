@@ -194,9 +194,8 @@ async def serve(args: argparse.Namespace) -> int:
         if reader is not None:
             reader.cancel()
     finally:
-        for ep in sim.endpoints:
-            for s in ep.live_sessions():
-                sim.session_closed(s)
+        # stopping the endpoints drops every session; each session's task then ends on its own and
+        # files its send times (Simulator.session_closed) before they are written below
         await sim.aclose()
         if args.record_send_times:
             _write_send_times(sim, args.record_send_times)

@@ -89,6 +89,8 @@ class Endpoint:
         self.port = port
         self.sessions: list[SimSession] = []
         self._server: asyncio.Server | None = None
+        #: the connection-handler tasks of the live sessions
+        self._handlers: set[asyncio.Task[Any]] = set()
 
     def __repr__(self) -> str:
         return f"<Endpoint {self.index} {self.host}:{self.port} {'running' if self.running else 'stopped'}>"
@@ -116,6 +118,11 @@ class Endpoint:
             server.close()
         for session in list(self.sessions):
             session.abort()
+        # let every session's task see its socket go and end (3.11's wait_closed does not wait for
+        # connection handlers; a handler still pending at loop shutdown would be cancelled)
+        handlers = [t for t in self._handlers if not t.done()]
+        if handlers:
+            await asyncio.wait(handlers, timeout=2.0)
         if server is not None:
             with contextlib.suppress(Exception):
                 await server.wait_closed()
@@ -132,7 +139,14 @@ class Endpoint:
         session = SimSession(self, reader, writer)
         self.sessions.append(session)
         sim.stats.connections += 1
-        await session.run()
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
+        try:
+            await session.run()
+        finally:
+            if task is not None:
+                self._handlers.discard(task)
 
 
 class Simulator:

@@ -236,12 +236,12 @@ class AsyncPacer(Generic[T]):
         self._closed = False
 
     def _now(self) -> float:
+        # time.monotonic(), not loop.time(): uvloop updates its loop time once per iteration and in
+        # whole milliseconds, so a send late in a long iteration would be stamped early and the
+        # window would let more than ``rate`` sends into one real second (seen as TWS error 100)
         if self._clock_override is not None:
             return self._clock_override()
-        try:
-            return asyncio.get_running_loop().time()
-        except RuntimeError:
-            return time.monotonic()
+        return time.monotonic()
 
     def submit(
         self, item: T, priority: Priority = Priority.CONTROL, callback: Callable[[T], object] | None = None
