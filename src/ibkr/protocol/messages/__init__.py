@@ -7,6 +7,7 @@
 * ``fast``: hot-path helpers of the fast decoders (no messages)
 * ``historical``: historical and real-time bars
 * ``orders``: placing and cancelling orders, order status (``order_wire``: their shared codecs)
+* ``step_compiler``: the order step lists compiled per server version (no messages)
 * ``open_order``: OPEN_ORDER and COMPLETED_ORDER
 * ``executions``: executions and commissions
 * ``account``: positions, account values and summary, portfolio, PnL

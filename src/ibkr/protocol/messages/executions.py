@@ -30,7 +30,8 @@ from ibkr.protocol.fields import (
 from ibkr.protocol.ids import SV, In, Out
 from ibkr.protocol.message import ClientMessage, Message, ServerMessage, fast_decoder, register
 from ibkr.protocol.messages.fast import Slow, fast_qty
-from ibkr.protocol.messages.order_wire import Ctx, Step, decode_steps, encode_steps, on
+from ibkr.protocol.messages.order_wire import Ctx, Step, on
+from ibkr.protocol.messages.step_compiler import StepCodec
 from ibkr.protocol.models import Contract
 from ibkr.protocol.order_models import Execution, ExecutionFilter
 
@@ -111,19 +112,23 @@ class ExecutionData(ServerMessage):
     ``execution.order_id`` is the API order id."""
 
     ID = In.EXECUTION_DATA
+    CODEC = StepCodec("ExecutionData", _EXECUTION_DATA)
 
     req_id: int = -1
     contract: Contract = field(default_factory=Contract)
     execution: Execution = field(default_factory=Execution)
 
     def encode_fields(self, sv: int, out: list[str]) -> None:
-        encode_steps(_EXECUTION_DATA, Ctx(m=self, c=self.contract, x=self.execution), sv, out)
+        self.CODEC.encode(Ctx(m=self, c=self.contract, x=self.execution), sv, out)
 
     @classmethod
     def decode_fields(cls, r: Reader, sv: int) -> ExecutionData:
+        return cls.CODEC.decode(cls._new, r, sv)
+
+    @classmethod
+    def _new(cls) -> tuple[ExecutionData, Ctx]:
         msg = cls()
-        decode_steps(_EXECUTION_DATA, Ctx(m=msg, c=msg.contract, x=msg.execution), r, sv)
-        return msg
+        return msg, Ctx(m=msg, c=msg.contract, x=msg.execution)
 
 
 #: EXECUTION_DATA's field count (id included) before SV.PENDING_PRICE_REVISION, which adds one

@@ -43,11 +43,10 @@ from ibkr.protocol.messages.order_wire import (
     Ctx,
     Step,
     When,
-    decode_steps,
-    encode_steps,
     on,
 )
 from ibkr.protocol.messages.orders import COMBO_LEG, DELTA_NEUTRAL_CONTRACT, ORDER_COMBO_LEGS
+from ibkr.protocol.messages.step_compiler import StepCodec
 from ibkr.protocol.models import TAG_VALUE_LIST, Contract
 from ibkr.protocol.order_models import (
     Order,
@@ -331,6 +330,7 @@ class OpenOrder(ServerMessage):
     """
 
     ID = In.OPEN_ORDER
+    CODEC = StepCodec("OpenOrder", _OPEN_ORDER)
 
     contract: Contract = field(default_factory=Contract)
     order: Order = field(default_factory=Order)
@@ -351,13 +351,16 @@ class OpenOrder(ServerMessage):
         return self.order.order_id
 
     def encode_fields(self, sv: int, out: list[str]) -> None:
-        encode_steps(_OPEN_ORDER, Ctx(m=self, o=self.order, c=self.contract, s=self.order_state), sv, out)
+        self.CODEC.encode(Ctx(m=self, o=self.order, c=self.contract, s=self.order_state), sv, out)
 
     @classmethod
     def decode_fields(cls, r: Reader, sv: int) -> OpenOrder:
+        return cls.CODEC.decode(cls._new, r, sv)
+
+    @classmethod
+    def _new(cls) -> tuple[OpenOrder, Ctx]:
         msg = cls()
-        decode_steps(_OPEN_ORDER, Ctx(m=msg, o=msg.order, c=msg.contract, s=msg.order_state), r, sv)
-        return msg
+        return msg, Ctx(m=msg, o=msg.order, c=msg.contract, s=msg.order_state)
 
 
 _COMPLETED_ORDER: tuple[Step, ...] = (
@@ -416,6 +419,7 @@ class CompletedOrder(ServerMessage):
     """COMPLETED_ORDER (101): a filled or cancelled order; no order id, no client id."""
 
     ID = In.COMPLETED_ORDER
+    CODEC = StepCodec("CompletedOrder", _COMPLETED_ORDER)
 
     contract: Contract = field(default_factory=Contract)
     order: Order = field(default_factory=Order)
@@ -424,10 +428,13 @@ class CompletedOrder(ServerMessage):
     first_trail_stop_price: float | None = None
 
     def encode_fields(self, sv: int, out: list[str]) -> None:
-        encode_steps(_COMPLETED_ORDER, Ctx(m=self, o=self.order, c=self.contract, s=self.order_state), sv, out)
+        self.CODEC.encode(Ctx(m=self, o=self.order, c=self.contract, s=self.order_state), sv, out)
 
     @classmethod
     def decode_fields(cls, r: Reader, sv: int) -> CompletedOrder:
+        return cls.CODEC.decode(cls._new, r, sv)
+
+    @classmethod
+    def _new(cls) -> tuple[CompletedOrder, Ctx]:
         msg = cls()
-        decode_steps(_COMPLETED_ORDER, Ctx(m=msg, o=msg.order, c=msg.contract, s=msg.order_state), r, sv)
-        return msg
+        return msg, Ctx(m=msg, o=msg.order, c=msg.contract, s=msg.order_state)

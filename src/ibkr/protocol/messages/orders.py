@@ -41,11 +41,10 @@ from ibkr.protocol.messages.order_wire import (
     Present,
     Step,
     When,
-    decode_steps,
-    encode_steps,
     on,
     placeholder,
 )
+from ibkr.protocol.messages.step_compiler import StepCodec
 from ibkr.protocol.models import TAG_VALUE_LIST, TAG_VALUE_TEXT, ComboLeg, Contract, DeltaNeutralContract
 from ibkr.protocol.order_models import (
     COMPETE_AGAINST_BEST_OFFSET_UP_TO_MID,
@@ -293,19 +292,23 @@ class PlaceOrder(ClientMessage):
     """
 
     ID = Out.PLACE_ORDER
+    CODEC = StepCodec("PlaceOrder", _PLACE_ORDER)
 
     order_id: int = 0
     contract: Contract = field(default_factory=Contract)
     order: Order = field(default_factory=Order)
 
     def encode_fields(self, sv: int, out: list[str]) -> None:
-        encode_steps(_PLACE_ORDER, Ctx(m=self, o=self.order, c=self.contract), sv, out)
+        self.CODEC.encode(Ctx(m=self, o=self.order, c=self.contract), sv, out)
 
     @classmethod
     def decode_fields(cls, r: Reader, sv: int) -> PlaceOrder:
+        return cls.CODEC.decode(cls._new, r, sv)
+
+    @classmethod
+    def _new(cls) -> tuple[PlaceOrder, Ctx]:
         msg = cls()
-        decode_steps(_PLACE_ORDER, Ctx(m=msg, o=msg.order, c=msg.contract), r, sv)
-        return msg
+        return msg, Ctx(m=msg, o=msg.order, c=msg.contract)
 
 
 @register
