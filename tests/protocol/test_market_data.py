@@ -164,6 +164,16 @@ def test_decode_accepts_other_peers_forms(sv: int) -> None:
         assert decode_payload(payload, sv, SERVER_MESSAGES, FAST_DECODERS) == TickSize(1, 0, None)
     payload = wire("1␀5␀1␀1␀Infinity␀3000000000␀1␀")  # another version, a size beyond 2**31, +inf
     assert decode_payload(payload, sv, SERVER_MESSAGES, FAST_DECODERS) == TickPrice(1, 1, math.inf, 3e9, 1)
+    # TICK_STRING's shortcut gives way to the layout: invalid UTF-8 (replaced), an empty id (0),
+    # another version, a tick type beyond the cached ones
+    odd = b"46\x006\x001\x0045\x00\xff1\x00"
+    assert decode_payload(odd, sv, SERVER_MESSAGES, FAST_DECODERS) == TickString(1, 45, "\ufffd1")
+    for text, msg in (
+        ("46␀6␀␀45␀x␀", TickString(0, 45, "x")),
+        ("46␀5␀7␀45␀x␀", TickString(7, 45, "x")),
+        ("46␀6␀7␀99999␀␀", TickString(7, 99999, "")),
+    ):
+        assert decode_payload(wire(text), sv, SERVER_MESSAGES, FAST_DECODERS) == msg
 
 
 def test_attribute_masks() -> None:
@@ -370,6 +380,7 @@ def hot_messages() -> st.SearchStrategy[Message]:
     return st.one_of(
         st.builds(TickPrice, ints, ints, floats, sizes, st.integers(0, 7)),
         st.builds(TickSize, ints, ints, sizes),
+        st.builds(TickString, ints, ints, texts | st.sampled_from(["1700000000", "", "150.25;100;1700000000123;1;1"])),
         st.builds(TickByTickLast, ints, st.sampled_from([1, 2]), ints, floats, sizes, st.integers(0, 3), texts, texts),
         st.builds(TickByTickBidAsk, ints, st.just(3), ints, floats, floats, sizes, sizes, st.integers(0, 3)),
         st.builds(TickByTickMidPoint, ints, st.just(4), ints, floats),

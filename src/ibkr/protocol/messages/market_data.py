@@ -6,8 +6,8 @@ historical and real-time bars in ``historical.py``.
 Layouts per tws-protocol.md 4.3 and 5.3 (checked against the official client's ``client.py`` /
 ``decoder.py``).
 
-TICK_PRICE and TICK_SIZE (like TICK_BY_TICK and the depth rows) are the decoding hot path of the
-library. Each keeps its declarative ``LAYOUT`` (the generic decoder, which names the failing field)
+TICK_PRICE, TICK_SIZE and TICK_STRING (like TICK_BY_TICK and the depth rows) are the decoding hot
+path of the library. Each keeps its declarative ``LAYOUT`` (the generic decoder, which names the failing field)
 and adds two shortcuts: a ``@fast_decoder`` that checks the exact field count and builds the
 dataclass positionally straight from the bytes, and an ``encode_fields`` that writes the fields as
 one string. Both shortcuts give way to the layout for anything unusual (unset sizes, sentinels,
@@ -274,6 +274,16 @@ class TickString(ServerMessage):
     req_id: int = 0
     tick_type: int = 0
     value: str = ""
+
+
+@fast_decoder(In.TICK_STRING)
+def _decode_tick_string(f: list[bytes], sv: int) -> Message:
+    """~14% of L1 traffic (LAST_TIMESTAMP with every trade, RT_VOLUME). Invalid UTF-8 raises
+    here; the layout then reads it with replacement characters."""
+    _, version, req_id, tick_type, value = f
+    if version != _TICK_V:
+        int(version)
+    return TickString(INTS.get(req_id) or int(req_id), INTS[tick_type], value.decode())
 
 
 @register
