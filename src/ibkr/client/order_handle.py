@@ -239,22 +239,32 @@ def price_value(value: Any, what: str) -> float | None:
 
 
 def validate_order(order: Order) -> None:
-    """Shape checks TWS would otherwise reject after a round trip (or, worse, accept)."""
+    """Shape checks TWS would otherwise reject after a round trip (or, worse, accept).
+
+    The quantity is normalised to ``Decimal`` (an int or float quantity is accepted). Prices are
+    checked where the order type uses them: TWS reports 0 for the prices an order does not use
+    (an LMT order read back from OPEN_ORDER carries aux price 0), and those stay acceptable."""
     if order.action not in SIDES:
         raise OrderValidationError(f"side {order.action!r} must be one of {sorted(SIDES)}")
     if order.order_type not in ORDER_TYPES:
         raise OrderValidationError(f"order type {order.order_type!r} is not supported ({sorted(ORDER_TYPES)})")
     if order.tif and order.tif not in TIFS:
         raise OrderValidationError(f"time in force {order.tif!r} must be one of {sorted(TIFS)}")
-    qty = order.total_quantity
-    if qty is None or not qty.is_finite() or qty <= 0:
+    if order.total_quantity is None:
+        raise OrderValidationError("quantity is missing")
+    qty = decimal_quantity(order.total_quantity, "quantity")
+    if qty <= 0:
         raise OrderValidationError(f"quantity {qty} must be a positive number")
+    order.total_quantity = qty
     lmt = price_value(order.lmt_price, "limit price")
     aux = price_value(order.aux_price, "stop price")
     if order.order_type in NEEDS_LIMIT and lmt is None:
         raise OrderValidationError(f"a {order.order_type} order needs a limit price")
     if order.order_type in _NEEDS_AUX and aux is None:
         raise OrderValidationError(f"a {order.order_type} order needs a stop (aux) price")
-    for name, p in (("limit price", lmt), ("stop price", aux)):
-        if p is not None and p <= 0 and order.order_type not in ("TRAIL", "TRAIL LIMIT", "REL", "PEG MID"):
+    for name, p, used in (
+        ("limit price", lmt, order.order_type in NEEDS_LIMIT),
+        ("stop price", aux, order.order_type in _NEEDS_AUX),
+    ):
+        if used and p is not None and p <= 0:
             raise OrderValidationError(f"{name} {p} must be positive")
