@@ -61,6 +61,8 @@ from ibkr.transport.pacing import Priority
 from ibkr.transport.session import Received, Session
 
 __all__ = [
+    "quote_mid",
+    "quote_spread",
     "Ticker",
     "DepthBook",
     "DepthLevel",
@@ -77,6 +79,19 @@ MARKET_DATA_TYPES = {1: "live", 2: "frozen", 3: "delayed", 4: "delayed-frozen"}
 _DEPTH_RESET = 317
 #: TWS's price for "no bid / no ask / no last"
 _NO_PRICE = -1.0
+
+
+def quote_mid(bid: float | None, ask: float | None) -> float | None:
+    """The mid of a two-sided quote; None while a side is missing (TWS sends -1 / 0 for none)."""
+    if bid is None or ask is None or bid <= 0 or ask <= 0:
+        return None
+    return (bid + ask) / 2
+
+
+def quote_spread(bid: float | None, ask: float | None) -> float | None:
+    if bid is None or ask is None or bid <= 0 or ask <= 0:
+        return None
+    return ask - bid
 
 
 class _Live:
@@ -214,17 +229,11 @@ class Ticker(_Live):
 
     @property
     def mid(self) -> float | None:
-        b, a = self.bid, self.ask
-        if b is None or a is None or b <= 0 or a <= 0:
-            return None
-        return (b + a) / 2
+        return quote_mid(self.bid, self.ask)
 
     @property
     def spread(self) -> float | None:
-        b, a = self.bid, self.ask
-        if b is None or a is None or b <= 0 or a <= 0:
-            return None
-        return a - b
+        return quote_spread(self.bid, self.ask)
 
     @property
     def market_price(self) -> float | None:

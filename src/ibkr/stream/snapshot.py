@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ibkr.client.market import quote_mid, quote_spread
+
 __all__ = ["Snapshot", "Book", "Level", "INSERT", "UPDATE", "DELETE", "ASK", "BID"]
 
 INSERT, UPDATE, DELETE = 0, 1, 2
@@ -93,17 +95,11 @@ class Snapshot:
 
     @property
     def mid(self) -> float | None:
-        b, a = self.bid, self.ask
-        if b is None or a is None or b <= 0 or a <= 0:
-            return None
-        return (b + a) / 2
+        return quote_mid(self.bid, self.ask)
 
     @property
     def spread(self) -> float | None:
-        b, a = self.bid, self.ask
-        if b is None or a is None or b <= 0 or a <= 0:
-            return None
-        return a - b
+        return quote_spread(self.bid, self.ask)
 
     def add_trade(self, price: float, size: float) -> None:
         if size > 0:

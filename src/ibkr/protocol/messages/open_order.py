@@ -25,7 +25,6 @@ from ibkr.protocol.fields import (
     INT,
     INT_E,
     INT_R,
-    NUM,
     NUM_E,
     NUM_SHOW,
     STR,
@@ -38,14 +37,13 @@ from ibkr.protocol.fields import (
 from ibkr.protocol.ids import SV, In
 from ibkr.protocol.message import ServerMessage, register
 from ibkr.protocol.messages.order_wire import (
-    CONDITIONS,
     OPT_BOOL,
     Ctx,
     Step,
     When,
     on,
 )
-from ibkr.protocol.messages.orders import COMBO_LEG, DELTA_NEUTRAL_CONTRACT, ORDER_COMBO_LEGS
+from ibkr.protocol.messages.orders import COMBO_LEG, DELTA_NEUTRAL_CONTRACT, ORDER_COMBO_LEGS, RANDOMIZE_TO_CONDITIONS
 from ibkr.protocol.messages.step_compiler import StepCodec
 from ibkr.protocol.models import TAG_VALUE_LIST, Contract
 from ibkr.protocol.order_models import (
@@ -53,7 +51,6 @@ from ibkr.protocol.order_models import (
     OrderAllocation,
     OrderState,
     SoftDollarTier,
-    is_peg_bench,
 )
 
 __all__ = ["OpenOrder", "CompletedOrder"]
@@ -170,25 +167,6 @@ _CLEARING_TO_SOLICITED: tuple[Step, ...] = (
     Ord("solicited", BOOL),
 )
 
-_RANDOMIZE_TO_CONDITIONS: tuple[Step, ...] = (
-    Ord("randomize_size", BOOL),
-    Ord("randomize_price", BOOL),
-    When(
-        lambda x: is_peg_bench(x.o.order_type),
-        (
-            Ord("reference_contract_id", INT),
-            Ord("is_pegged_change_amount_decrease", BOOL),
-            Ord("pegged_change_amount", NUM),
-            Ord("reference_change_amount", NUM),
-            Ord("reference_exchange_id", STR),
-        ),
-    ),
-    Ord("conditions", CONDITIONS),
-    When(
-        lambda x: bool(x.o.conditions),
-        (Ord("conditions_ignore_rth", BOOL), Ord("conditions_cancel_order", BOOL)),
-    ),
-)
 
 _PEG_BEST_MID: tuple[Step, ...] = (
     Ord("min_trade_qty", INT_E),
@@ -289,7 +267,7 @@ _OPEN_ORDER: tuple[Step, ...] = (
     Ord("opt_out_smart_routing", BOOL),
     *_CLEARING_TO_SOLICITED,
     *_WHAT_IF,
-    *_RANDOMIZE_TO_CONDITIONS,
+    *RANDOMIZE_TO_CONDITIONS,
     Ord("adjusted_order_type", STR),
     Ord("trigger_price", NUM_SHOW),
     Ord("trail_stop_price", NUM_SHOW),
@@ -390,7 +368,7 @@ _COMPLETED_ORDER: tuple[Step, ...] = (
     *_COMBO_LEGS,
     *_CLEARING_TO_SOLICITED,
     Sta("status", STR),
-    *_RANDOMIZE_TO_CONDITIONS,
+    *RANDOMIZE_TO_CONDITIONS,
     Ord("trail_stop_price", NUM_SHOW),
     Ord("lmt_price_offset", NUM_SHOW),
     Ord("cash_qty", _ZERO_UNSET),

@@ -101,6 +101,27 @@ def _mid_offsets_follow(ctx: Ctx) -> bool:
     return is_peg_mid(ctx.o.order_type)
 
 
+#: randomize flags, PEG BENCH group, conditions: the same stretch in PLACE_ORDER and OPEN_ORDER
+RANDOMIZE_TO_CONDITIONS: tuple[Step, ...] = (
+    Ord("randomize_size", BOOL),
+    Ord("randomize_price", BOOL),
+    When(
+        lambda x: is_peg_bench(x.o.order_type),
+        (
+            Ord("reference_contract_id", INT),
+            Ord("is_pegged_change_amount_decrease", BOOL),
+            Ord("pegged_change_amount", NUM),
+            Ord("reference_change_amount", NUM),
+            Ord("reference_exchange_id", STR),
+        ),
+    ),
+    Ord("conditions", CONDITIONS),
+    When(
+        lambda x: bool(x.o.conditions),
+        (Ord("conditions_ignore_rth", BOOL), Ord("conditions_cancel_order", BOOL)),
+    ),
+)
+
 _PLACE_ORDER: tuple[Step, ...] = (
     Msg("order_id", INT),
     Con("con_id", INT),
@@ -224,23 +245,7 @@ _PLACE_ORDER: tuple[Step, ...] = (
     Ord("what_if", BOOL),
     Ord("order_misc_options", TAG_VALUE_TEXT),
     Ord("solicited", BOOL),
-    Ord("randomize_size", BOOL),
-    Ord("randomize_price", BOOL),
-    When(
-        lambda x: is_peg_bench(x.o.order_type),
-        (
-            Ord("reference_contract_id", INT),
-            Ord("is_pegged_change_amount_decrease", BOOL),
-            Ord("pegged_change_amount", NUM),
-            Ord("reference_change_amount", NUM),
-            Ord("reference_exchange_id", STR),
-        ),
-    ),
-    Ord("conditions", CONDITIONS),
-    When(
-        lambda x: bool(x.o.conditions),
-        (Ord("conditions_ignore_rth", BOOL), Ord("conditions_cancel_order", BOOL)),
-    ),
+    *RANDOMIZE_TO_CONDITIONS,
     Ord("adjusted_order_type", STR),
     Ord("trigger_price", NUM_R),
     Ord("lmt_price_offset", NUM_R),
