@@ -24,7 +24,12 @@ FORBIDDEN = {
         "selectors",
         "ssl",
     ),
-    "sim": ("ibkr.client", "ibkr.stream", "ibkr.gateway", "ibkr.transport", "ibkr.cli"),
+    "sim": ("ibkr.client", "ibkr.stream", "ibkr.gateway", "ibkr.transport", "ibkr.cli", "ibkr.commands"),
+    # the transport touches sockets for the layers above and knows nothing of them
+    "transport": ("ibkr.client", "ibkr.stream", "ibkr.gateway", "ibkr.sim", "ibkr.cli", "ibkr.commands"),
+    # the client and the data stream never lean on the simulator (it is only their test peer)
+    "client": ("ibkr.sim", "ibkr.stream", "ibkr.cli", "ibkr.commands"),
+    "stream": ("ibkr.sim", "ibkr.cli", "ibkr.commands"),
 }
 
 
