@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ibkr.client.market import quote_mid, quote_spread
+from ibkr.client.tickers import quote_mid, quote_spread
 
 __all__ = ["Snapshot", "Book", "Level", "INSERT", "UPDATE", "DELETE", "ASK", "BID"]
 
