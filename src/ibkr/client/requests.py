@@ -107,6 +107,8 @@ class Subscription(Generic[T]):
         self.slot = slot
         self.cancel_message = cancel
         self.callbacks: list[Callable[[T | Gap], Any]] = []
+        #: called once when the subscription ends, with the error that ended it (None: cancelled)
+        self.on_close: list[Callable[[BaseException | None], Any]] = []
         self._queues: list[_Queue[T | Gap]] = []
         self._queue_size = queue_size
         self.active = True
@@ -142,6 +144,8 @@ class Subscription(Generic[T]):
             self.first.exception()  # mark retrieved: nobody may be awaiting it
         for q in self._queues:
             q.close(error)
+        for fn in self.on_close:
+            fn(error)
 
     def __aiter__(self) -> AsyncIterator[T | Gap]:
         q: _Queue[T | Gap] = _Queue(self._queue_size)

@@ -12,7 +12,7 @@ from ibkr.config import StreamConfig
 from ibkr.stream.aggregate import BarAggregator, Filter, Vwap
 from ibkr.stream.batching import Pending
 from ibkr.stream.consumer import StreamSubscription
-from ibkr.stream.events import Bar, BookState, DataType, DepthUpdate, Gap, Quote, Trade, Update, typed
+from ibkr.stream.events import Bar, BookState, DataType, DepthUpdate, Ended, Gap, Quote, Trade, Update, typed
 from ibkr.stream.ring import DepthRing, QuoteRing, Ring, TradeRing
 from ibkr.stream.snapshot import Book, Level, Snapshot
 from ibkr.stream.stats import BufferUse, StreamStatistics, SubscriptionStatistics, SymbolStatistics
@@ -28,6 +28,7 @@ __all__ = [
     "DepthUpdate",
     "BookState",
     "Gap",
+    "Ended",
     "Bar",
     "Update",
     "typed",

@@ -21,11 +21,13 @@ __all__ = [
     "BOOK",
     "GAP",
     "BAR",
+    "ENDED",
     "Trade",
     "Quote",
     "DepthUpdate",
     "BookState",
     "Gap",
+    "Ended",
     "Bar",
     "Update",
     "typed",
@@ -41,7 +43,7 @@ class DataType(enum.Enum):
     DEPTH = "depth"
 
 
-TRADE, QUOTE, DEPTH, BOOK, GAP, BAR = "trade", "quote", "depth", "book", "gap", "bar"
+TRADE, QUOTE, DEPTH, BOOK, GAP, BAR, ENDED = "trade", "quote", "depth", "book", "gap", "bar", "ended"
 
 
 @dataclass(slots=True)
@@ -114,6 +116,19 @@ class Gap:
 
 
 @dataclass(slots=True)
+class Ended:
+    """TWS ended one of the symbol's subscriptions with an error (e.g. 354: not subscribed to that
+    market data): ``what`` is ``"l1"`` or ``"depth"``; no more updates of that kind will come."""
+
+    kind: ClassVar[str] = ENDED
+    symbol: str
+    what: str
+    error: str
+    code: int | None
+    recv_ns: int
+
+
+@dataclass(slots=True)
 class Bar:
     """A time bar of a subscription's trades (after its filters). ``start`` is epoch seconds,
     aligned to the interval; ``vwap`` is the bar's volume-weighted price; ``recv_ns`` the receive
@@ -133,9 +148,17 @@ class Bar:
     recv_ns: int = 0
 
 
-Update = Trade | Quote | DepthUpdate | BookState | Gap | Bar
+Update = Trade | Quote | DepthUpdate | BookState | Gap | Bar | Ended
 
-_BY_KIND: dict[str, Any] = {TRADE: Trade, QUOTE: Quote, DEPTH: DepthUpdate, BOOK: BookState, GAP: Gap, BAR: Bar}
+_BY_KIND: dict[str, Any] = {
+    TRADE: Trade,
+    QUOTE: Quote,
+    DEPTH: DepthUpdate,
+    BOOK: BookState,
+    GAP: Gap,
+    BAR: Bar,
+    ENDED: Ended,
+}
 
 
 def typed(update: Any) -> Any:

@@ -195,6 +195,7 @@ class IBKRDataStream:
                 lambda rid: CancelMktData(req_id=rid),
             )
             sub.add_callback(state.on_l1)
+            sub.on_close.append(lambda exc: state.ended("l1", exc))
             state.client_subs["l1"] = sub
         if DataType.DEPTH in kinds and "depth" not in state.client_subs:
             rows = state.book.rows
@@ -204,6 +205,7 @@ class IBKRDataStream:
                 lambda rid: CancelMktDepth(req_id=rid),
             )
             sub.add_callback(state.on_depth)
+            sub.on_close.append(lambda exc: state.ended("depth", exc))
             state.client_subs["depth"] = sub
         if DataType.TRADES in kinds and state.trade_ring is None:
             state.trade_ring = TradeRing(size, state.symbol)

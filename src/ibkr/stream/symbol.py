@@ -19,6 +19,7 @@ L1 -> updates (tick types of tws-protocol.md 6.1, delayed twins 66-76 included):
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,20 @@ from ibkr.client.requests import Subscription
 from ibkr.protocol.messages.depth import MarketDepth, MarketDepthL2
 from ibkr.protocol.messages.market_data import TickPrice, TickSize
 from ibkr.protocol.models import Contract
-from ibkr.stream.events import BOOK, DEPTH, GAP, QUOTE, TRADE, BookState, DepthUpdate, Gap, Quote, Trade
+from ibkr.stream.events import (
+    BOOK,
+    DEPTH,
+    ENDED,
+    GAP,
+    QUOTE,
+    TRADE,
+    BookState,
+    DepthUpdate,
+    Ended,
+    Gap,
+    Quote,
+    Trade,
+)
 from ibkr.stream.ring import DepthRing, QuoteRing, TradeRing
 from ibkr.stream.snapshot import ASK, BID, Book, Snapshot
 
@@ -128,6 +142,7 @@ class SymbolState:
         "depth_consumers",
         "depth_ring",
         "echo",
+        "errors",
         "gaps",
         "n_depth",
         "n_quotes",
@@ -162,6 +177,8 @@ class SymbolState:
         #: size of the LAST price tick if it was the previous L1 message (else NaN)
         self.echo = math.nan
         self._last_gap: ClientGap | None = None
+        #: errors with which TWS ended this symbol's subscriptions
+        self.errors: list[BaseException] = []
         self.updates = 0
         self.n_trades = 0
         self.n_quotes = 0
@@ -274,6 +291,21 @@ class SymbolState:
             u: Any = (GAP, self.symbol, g.lost_ns, g.restored_ns, g.reason, now)
         else:
             u = Gap(self.symbol, g.lost_ns, g.restored_ns, g.reason, now)
+        for c in self.consumers:
+            c.push(u, now)
+
+    def ended(self, what: str, error: BaseException | None) -> None:
+        """A client subscription of this symbol ended; with an error (TWS refused or stopped it),
+        every consumer sees an ``Ended`` update and the error stays in ``errors``."""
+        if error is None:
+            return
+        self.errors.append(error)
+        now = time.monotonic_ns()
+        code = getattr(error, "code", None)
+        if self.tuples:
+            u: Any = (ENDED, self.symbol, what, str(error), code, now)
+        else:
+            u = Ended(self.symbol, what, str(error), code, now)
         for c in self.consumers:
             c.push(u, now)
 
