@@ -202,7 +202,10 @@ class Exchange:
             order.status, order.completed_at = "Inactive", order.placed_at
             return [OrderError(client_id, order_id, *reject), OrderUpdate(replace(order))]
         self._m.live[client_id, order_id] = order
-        return self._m.transmit(order) if spec.transmit else []
+        if not spec.transmit:
+            self._m.held.add((client_id, order_id))
+            return []
+        return self._m.transmit(order)
 
     def _new_order(self, client_id: int, order_id: int, inst: Instrument, spec: OrderSpec) -> Order:
         return Order(
@@ -253,6 +256,8 @@ class Exchange:
             return [OrderError(client_id, order_id, *reject)]
         held = not order.transmit
         order.apply_spec(spec)
+        if not order.transmit:
+            self._m.held.add((client_id, order_id))
         order.rested = False
         if order.remaining <= 0:
             return self._m.finish_filled(order)

@@ -78,6 +78,8 @@ class Matcher:
         self.orders: dict[Key, Order] = {}
         #: orders not yet finished (held, pending, working)
         self.live: dict[Key, Order] = {}
+        #: keys of the live orders held back (transmit=False) until their family is transmitted
+        self.held: set[Key] = set()
         self.executions: list[Execution] = []
         self.commissions: dict[str, Commission] = {}
         self.pending_acks: list[tuple[float, Key]] = []
@@ -113,9 +115,11 @@ class Matcher:
     def transmit(self, order: Order) -> list[Event]:
         """Send ``order`` and every held order of its family (TWS transmits the whole bracket)."""
         root = order.parent_id or order.order_id
+        # only held orders (placed with transmit=False) can be waiting for this one: look at those,
+        # not at every live order (hundreds of resting orders would tax every placement)
         family = [
             o
-            for o in self.live.values()
+            for o in (self.live[k] for k in self.held if k in self.live)
             if o.client_id == order.client_id
             and not o.transmit
             and (o.parent_id or o.order_id) == root
@@ -124,6 +128,7 @@ class Matcher:
         events: list[Event] = []
         for o in [*sorted(family, key=lambda o: o.order_id), order]:
             o.transmit = True
+            self.held.discard((o.client_id, o.order_id))
             if self.ack_delay > 0:
                 self.pending_acks.append((self.clock.time() + self.ack_delay, (o.client_id, o.order_id)))
             else:
@@ -272,6 +277,7 @@ class Matcher:
     def cancel(self, order: Order, notice: bool = True) -> list[Event]:
         order.status, order.completed_at = "Cancelled", self.clock.time()
         self.live.pop((order.client_id, order.order_id), None)
+        self.held.discard((order.client_id, order.order_id))
         events: list[Event] = [OrderUpdate(replace(order))]
         if notice:
             events.append(OrderError(order.client_id, order.order_id, 202, "Order Canceled - reason:"))
