@@ -47,7 +47,7 @@ from ibkr.config import StreamConfig
 from ibkr.protocol.models import Contract
 from ibkr.sim.instruments import UNIVERSE
 from ibkr.stream import DataType, IBKRDataStream
-from ibkr.stream.ring import DepthRing, QuoteRing, TradeRing
+from ibkr.stream.ring import DepthRing, L1Ring
 from ibkr.stream.symbol import SymbolState
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -214,16 +214,16 @@ async def ib_async_phase(port: int, args: argparse.Namespace, qualified: list[Co
 
 
 def memory_phase(symbols: int, buffer_size: int) -> dict[str, float]:
-    """RSS growth of ``symbols`` symbol states with trades + quotes rings, then with depth rings
-    added to the same states (the rings are written with zeros when created)."""
+    """RSS growth of ``symbols`` symbol states with their L1 ring (trades + quotes, one shared
+    ring of ``buffer_size`` rows), then with depth rings added to the same states (the rings are
+    written with zeros when created)."""
     stub: Any = types.SimpleNamespace(tuples=True)
     gc.collect()
     before = rss()
     states = []
     for i in range(symbols):
         s = SymbolState(stub, f"S{i}", Contract(symbol=f"S{i}"), 10)
-        s.trade_ring = TradeRing(buffer_size, s.symbol)
-        s.quote_ring = QuoteRing(buffer_size, s.symbol)
+        s.l1_ring = s.trade_ring = s.quote_ring = L1Ring(buffer_size, s.symbol)
         states.append(s)
     l1 = rss() - before
     for s in states:

@@ -69,6 +69,10 @@ async def test_snapshot_and_book_follow_the_exchange_and_every_update_arrives(na
         stats = stream.get_statistics()
         assert stats.updates >= n and stats.latency.count == n and stats.dropped == 0
         assert stats.symbols["AAPL"].buffers["trades"].held == len(trades)
+        # trades and quotes share the symbol's L1 ring, in arrival order
+        l1 = stats.symbols["AAPL"].buffers["l1"]
+        assert l1.total == state.n_trades + state.n_quotes == l1.held
+        assert stats.symbols["AAPL"].buffers["quotes"].total == state.n_quotes
         assert stats.subscriptions[0].delivered == n
 
 
@@ -274,6 +278,30 @@ async def test_typed_events_iterator() -> None:
         await stream.unsubscribe("MSFT")
         await settle(client)
         assert not any(k[1] == "mkt" for k in sim.feed.by_key)
+
+
+async def test_a_trades_only_symbol_keeps_only_trades_in_its_ring() -> None:
+    async with stream_setup(StreamConfig(buffer_size=8)) as (sim, client, stream):
+        await stream.subscribe("AAPL", [DataType.TRADES])
+        await settle(client)
+        for _ in range(10):
+            sim.feed.pump(10)
+        await settle(client)
+        state = stream._symbols["AAPL"]
+        assert state.n_trades > 8 and state.n_quotes > 0
+        trades = stream.history("AAPL", DataType.TRADES)
+        assert len(trades) == 8 and trades.total == state.n_trades == state.l1_ring.total  # type: ignore[union-attr]
+        assert trades.last(1)[0].price == sim.exchange.quote(AAPL).last
+        with pytest.raises(ConfigError):
+            stream.history("AAPL", DataType.QUOTES)
+        with pytest.raises(ConfigError):
+            stream.history("AAPL", "ticks")
+        # a later QUOTES subscription starts writing quotes into the same ring
+        await stream.subscribe("AAPL", [DataType.QUOTES])
+        sim.feed.pump(10)
+        await settle(client)
+        assert len(stream.history("AAPL", "quotes")) > 0
+        assert stream.get_statistics().symbols["AAPL"].buffers["l1"].capacity == 8
 
 
 async def test_bad_input() -> None:

@@ -62,6 +62,8 @@ class SymbolStatistics:
     quotes: int
     depth_updates: int
     gaps: int
+    #: "l1" (the shared trades + quotes ring), "trades" and "quotes" (the rows of that kind held in
+    #: it: capacity is the shared ring's), "depth"
     buffers: dict[str, BufferUse]
     #: connections (gateway pool slots) carrying the symbol's subscriptions
     slots: tuple[int, ...]

@@ -33,7 +33,7 @@ from ibkr.protocol.models import Contract
 from ibkr.stream.aggregate import Filter
 from ibkr.stream.consumer import Callback, StreamSubscription
 from ibkr.stream.events import BAR, Bar, DataType, DepthUpdate, Quote, Trade, typed
-from ibkr.stream.ring import DepthRing, QuoteRing, TradeRing
+from ibkr.stream.ring import DepthRing, L1Ring, QuoteHistory, TradeHistory
 from ibkr.stream.snapshot import Snapshot
 from ibkr.stream.stats import BufferUse, RateMeter, StreamStatistics, SubscriptionStatistics, SymbolStatistics
 from ibkr.stream.symbol import SymbolState
@@ -43,6 +43,10 @@ __all__ = ["IBKRDataStream"]
 log = logging.getLogger("ibkr.stream")
 
 _L1_TYPES = frozenset({DataType.TRADES, DataType.QUOTES})
+
+
+def _use(ring: TradeHistory | QuoteHistory | DepthRing) -> BufferUse:
+    return BufferUse(len(ring), ring.capacity, ring.total)
 
 
 def _data_types(data_types: Iterable[DataType | str]) -> frozenset[DataType]:
@@ -207,10 +211,12 @@ class IBKRDataStream:
             sub.add_callback(state.on_depth)
             sub.on_close.append(lambda exc: state.ended("depth", exc))
             state.client_subs["depth"] = sub
-        if DataType.TRADES in kinds and state.trade_ring is None:
-            state.trade_ring = TradeRing(size, state.symbol)
-        if DataType.QUOTES in kinds and state.quote_ring is None:
-            state.quote_ring = QuoteRing(size, state.symbol)
+        if kinds & _L1_TYPES and state.l1_ring is None:
+            state.l1_ring = L1Ring(size, state.symbol)
+        if DataType.TRADES in kinds:
+            state.trade_ring = state.l1_ring
+        if DataType.QUOTES in kinds:
+            state.quote_ring = state.l1_ring
         if DataType.DEPTH in kinds and state.depth_ring is None:
             state.depth_ring = DepthRing(size, state.symbol)
 
@@ -292,16 +298,24 @@ class IBKRDataStream:
         """A detached copy of the symbol's current state (depth levels included with DEPTH)."""
         return self._get(symbol).snapshot()
 
-    def history(self, symbol: str, data_type: DataType | str = DataType.TRADES) -> TradeRing | QuoteRing | DepthRing:
-        """The ring of recent ``data_type`` updates of ``symbol``: ``last(n)``, ``since(t_ns)``."""
+    def history(
+        self, symbol: str, data_type: DataType | str = DataType.TRADES
+    ) -> TradeHistory | QuoteHistory | DepthRing:
+        """Recent ``data_type`` updates of ``symbol``: ``last(n)``, ``since(t_ns)``. Trades and
+        quotes share one ring of ``buffer_size`` rows per symbol (the newest L1 updates of
+        either kind); depth rows have their own."""
         state = self._get(symbol)
-        kind = data_type if isinstance(data_type, DataType) else DataType(data_type)
-        ring = {DataType.TRADES: state.trade_ring, DataType.QUOTES: state.quote_ring, DataType.DEPTH: state.depth_ring}[
-            kind
-        ]
-        if ring is None:
-            raise ConfigError(f"{symbol!r} has no {kind.value} subscription")
-        return ring
+        try:
+            kind = data_type if isinstance(data_type, DataType) else DataType(data_type)
+        except ValueError:
+            raise ConfigError(f"unknown data type {data_type!r}") from None
+        if kind is DataType.TRADES and state.trade_ring is not None:
+            return TradeHistory(state.trade_ring)
+        if kind is DataType.QUOTES and state.quote_ring is not None:
+            return QuoteHistory(state.quote_ring)
+        if kind is DataType.DEPTH and state.depth_ring is not None:
+            return state.depth_ring
+        raise ConfigError(f"{symbol!r} has no {kind.value} subscription")
 
     @property
     def symbols(self) -> list[str]:
@@ -317,7 +331,15 @@ class IBKRDataStream:
         total = 0
         for key, s in self._symbols.items():
             total += s.updates
-            rings = {"trades": s.trade_ring, "quotes": s.quote_ring, "depth": s.depth_ring}
+            buffers = {}
+            if s.l1_ring is not None:
+                buffers["l1"] = BufferUse(len(s.l1_ring), s.l1_ring.capacity, s.l1_ring.total)
+            if s.trade_ring is not None:
+                buffers["trades"] = _use(TradeHistory(s.trade_ring))
+            if s.quote_ring is not None:
+                buffers["quotes"] = _use(QuoteHistory(s.quote_ring))
+            if s.depth_ring is not None:
+                buffers["depth"] = _use(s.depth_ring)
             symbols[key] = SymbolStatistics(
                 symbol=key,
                 updates=s.updates,
@@ -326,7 +348,7 @@ class IBKRDataStream:
                 quotes=s.n_quotes,
                 depth_updates=s.n_depth,
                 gaps=s.gaps,
-                buffers={k: BufferUse(len(r), r.capacity, r.total) for k, r in rings.items() if r is not None},
+                buffers=buffers,
                 slots=tuple(sorted({sub.slot for sub in s.client_subs.values()})),
             )
             subs.extend(c.statistics() for c in s.consumers)

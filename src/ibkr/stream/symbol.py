@@ -42,7 +42,7 @@ from ibkr.stream.events import (
     Quote,
     Trade,
 )
-from ibkr.stream.ring import DepthRing, QuoteRing, TradeRing
+from ibkr.stream.ring import DepthRing, L1Ring
 from ibkr.stream.snapshot import ASK, BID, Book, Snapshot
 
 if TYPE_CHECKING:
@@ -144,6 +144,7 @@ class SymbolState:
         "echo",
         "errors",
         "gaps",
+        "l1_ring",
         "n_depth",
         "n_quotes",
         "n_trades",
@@ -165,8 +166,11 @@ class SymbolState:
         self.tuples = stream.tuples
         self.snap = Snapshot(symbol)
         self.book = Book(depth_rows)
-        self.trade_ring: TradeRing | None = None
-        self.quote_ring: QuoteRing | None = None
+        #: the symbol's L1 ring (trades and quotes share it), and the same ring under the name of
+        #: each kind that is kept (None: that kind is not subscribed, so not written)
+        self.l1_ring: L1Ring | None = None
+        self.trade_ring: L1Ring | None = None
+        self.quote_ring: L1Ring | None = None
         self.depth_ring: DepthRing | None = None
         self.consumers: list[StreamSubscription] = []
         self.trade_consumers: list[StreamSubscription] = []
@@ -223,7 +227,7 @@ class SymbolState:
         self.n_quotes += 1
         ring = self.quote_ring
         if ring is not None:
-            ring.append(bid, ask, snap.bid_size, snap.ask_size, now)
+            ring.append_quote(bid, ask, snap.bid_size, snap.ask_size, now)
         consumers = self.quote_consumers
         if consumers:
             if self.tuples:
@@ -242,7 +246,7 @@ class SymbolState:
         self.n_trades += 1
         ring = self.trade_ring
         if ring is not None:
-            ring.append(price, size, now)
+            ring.append_trade(price, size, now)
         consumers = self.trade_consumers
         if consumers:
             u = (TRADE, self.symbol, price, size, now) if self.tuples else Trade(self.symbol, price, size, now)
