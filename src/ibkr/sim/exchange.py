@@ -200,7 +200,7 @@ class Exchange:
         self._m.orders[client_id, order_id] = order
         if reject is not None:
             order.status, order.completed_at = "Inactive", order.placed_at
-            return [OrderError(client_id, order_id, *reject), OrderUpdate(replace(order))]
+            return [OrderError(client_id, order_id, *reject), OrderUpdate(order.snapshot())]
         self._m.live[client_id, order_id] = order
         if not spec.transmit:
             self._m.held.add((client_id, order_id))
@@ -232,8 +232,11 @@ class Exchange:
         return None if spec.what_if else self._margin_problem(order)
 
     def _margin_problem(self, order: Order) -> Reject | None:
-        account, marks, rates = self.accounts[order.account], self.marks(), self.rates()
-        inst = order.instrument
+        account, inst, prices = self.accounts[order.account], order.instrument, self._prices
+        # margin and net liquidation read the marks of the account's positions and of this order's
+        # instrument only: price those, not the whole universe, on every order
+        marks = {con_id: prices[con_id].quote.mid for con_id in (*account.positions, inst.con_id)}
+        rates = self.rates()
         before, _ = account.margin(marks, rates)
         after, _ = account.margin(marks, rates, {inst.con_id: (inst, order.total_quantity * order.sign)})
         equity = account.net_liquidation(marks, rates)
@@ -265,7 +268,7 @@ class Exchange:
             return self._m.transmit(order) if spec.transmit else []
         if order.status == "PendingSubmit":
             return []  # the delayed ack will carry the new values
-        events: list[Event] = [OrderUpdate(replace(order))]
+        events: list[Event] = [OrderUpdate(order.snapshot())]
         if order.status == "Submitted":
             return events + self._m.work(order, passive=False)
         return events if self._m.waiting(order) else events + self._m.go_live(order)

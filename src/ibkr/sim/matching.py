@@ -137,7 +137,7 @@ class Matcher:
 
     def acknowledge(self, order: Order) -> list[Event]:
         order.status = "PreSubmitted"
-        events: list[Event] = [OrderUpdate(replace(order))]
+        events: list[Event] = [OrderUpdate(order.snapshot())]
         return events if self.waiting(order) else events + self.go_live(order)
 
     def waiting(self, order: Order) -> bool:
@@ -153,7 +153,7 @@ class Matcher:
                 return []
             order.triggered = True
         order.status = "Submitted"
-        return [OrderUpdate(replace(order)), *self.work(order, passive=False)]
+        return [OrderUpdate(order.snapshot()), *self.work(order, passive=False)]
 
     def _stop_hit(self, order: Order) -> bool:
         q = self._prices[order.instrument.con_id].quote
@@ -237,14 +237,14 @@ class Matcher:
         if order.remaining <= 0:
             events += self.finish_filled(order)
         else:
-            events.append(OrderUpdate(replace(order)))
+            events.append(OrderUpdate(order.snapshot()))
         events += [report, PositionUpdate(order.account, inst, position.quantity, position.avg_cost)]
         return events + self._oca(order, qty)
 
     def finish_filled(self, order: Order) -> list[Event]:
         order.status, order.completed_at = "Filled", self.clock.time()
         self.live.pop((order.client_id, order.order_id), None)
-        events: list[Event] = [OrderUpdate(replace(order))]
+        events: list[Event] = [OrderUpdate(order.snapshot())]
         children = [o for o in self.live.values() if o.client_id == order.client_id and o.parent_id == order.order_id]
         for child in sorted(children, key=by_perm):
             if child.status == "PreSubmitted":
@@ -269,7 +269,7 @@ class Matcher:
                 other.total_quantity -= qty
                 other.remaining -= qty
                 if other.remaining > 0:
-                    events.append(OrderUpdate(replace(other)))
+                    events.append(OrderUpdate(other.snapshot()))
                     continue
             events += self.cancel(other)
         return events
@@ -278,7 +278,7 @@ class Matcher:
         order.status, order.completed_at = "Cancelled", self.clock.time()
         self.live.pop((order.client_id, order.order_id), None)
         self.held.discard((order.client_id, order.order_id))
-        events: list[Event] = [OrderUpdate(replace(order))]
+        events: list[Event] = [OrderUpdate(order.snapshot())]
         if notice:
             events.append(OrderError(order.client_id, order.order_id, 202, "Order Canceled - reason:"))
         children = [o for o in self.live.values() if o.client_id == order.client_id and o.parent_id == order.order_id]

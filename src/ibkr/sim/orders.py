@@ -8,8 +8,9 @@ COMPLETED_ORDER). ``check_order`` returns the TWS rejection (code, text) of a sp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
+from operator import attrgetter
 
 from ibkr.sim.instruments import Instrument
 
@@ -113,6 +114,11 @@ class Order:
         """The price bound it fills within (None: any price)."""
         return self.lmt_price if self.order_type in ("LMT", "STP LMT") else None
 
+    def snapshot(self) -> Order:
+        """A copy of the order as it is now (what an ``OrderUpdate`` carries): ``dataclasses.replace``
+        without its per-field bookkeeping (1 us instead of 6 on the order path)."""
+        return Order(*_ORDER_VALUES(self))
+
     def apply_spec(self, spec: OrderSpec) -> None:
         """Take the modifiable fields of a re-sent order (TWS modify: same id, new values)."""
         self.total_quantity = spec.total_quantity
@@ -120,6 +126,10 @@ class Order:
         self.order_type, self.lmt_price, self.aux_price = spec.order_type, spec.lmt_price, spec.aux_price
         self.tif, self.outside_rth, self.order_ref = spec.tif, spec.outside_rth, spec.order_ref
         self.oca_group, self.oca_type, self.transmit = spec.oca_group, spec.oca_type, spec.transmit
+
+
+#: every field of an Order, in constructor order
+_ORDER_VALUES = attrgetter(*(f.name for f in fields(Order)))
 
 
 def on_tick(price: float, tick: float) -> bool:

@@ -25,7 +25,7 @@ import datetime as dt
 from array import array
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ibkr.errors import HandshakeError
 from ibkr.protocol.message import Message
@@ -89,8 +89,6 @@ class Endpoint:
         self.port = port
         self.sessions: list[SimSession] = []
         self._server: asyncio.Server | None = None
-        #: the connection-handler tasks of the live sessions
-        self._handlers: set[asyncio.Task[Any]] = set()
 
     def __repr__(self) -> str:
         return f"<Endpoint {self.index} {self.host}:{self.port} {'running' if self.running else 'stopped'}>"
@@ -108,7 +106,8 @@ class Endpoint:
     async def start(self) -> None:
         if self._server is not None:
             return
-        self._server = await asyncio.start_server(self._on_client, self.host, self.port, reuse_address=True)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(self._on_client, self.host, self.port, reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
@@ -116,37 +115,40 @@ class Endpoint:
         server, self._server = self._server, None
         if server is not None:
             server.close()
-        for session in list(self.sessions):
+        sessions = list(self.sessions)
+        for session in sessions:
             session.abort()
-        # let every session's task see its socket go and end (3.11's wait_closed does not wait for
-        # connection handlers; a handler still pending at loop shutdown would be cancelled)
-        handlers = [t for t in self._handlers if not t.done()]
-        if handlers:
-            await asyncio.wait(handlers, timeout=2.0)
+        # every session files its end (Simulator.session_closed) when its socket is gone
+        lost = [s.lost for s in sessions if not s.lost.done()]
+        if lost:
+            await asyncio.wait(lost, timeout=2.0)
         if server is not None:
             with contextlib.suppress(Exception):
                 await server.wait_closed()
 
-    async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        sim = self.sim
-        if self._server is None or len(self.live_sessions()) >= sim.config.max_clients:
-            # Past the API client limit the gateway closes the socket without a reply.
+    def _on_client(self) -> asyncio.Protocol:
+        return _Accept(self)
+
+
+class _Accept(asyncio.Protocol):
+    """A new connection until it is accepted: refused past the API client limit (the gateway
+    closes the socket without a reply), else handed to a new ``SimSession`` as its protocol."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+
+    def connection_made(self, base: asyncio.BaseTransport) -> None:
+        transport = cast(asyncio.Transport, base)  # a TCP transport (uvloop's is not a subclass)
+        ep = self.endpoint
+        sim = ep.sim
+        if ep._server is None or len(ep.live_sessions()) >= sim.config.max_clients:
             sim.stats.refused += 1
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+            transport.close()
             return
-        session = SimSession(self, reader, writer)
-        self.sessions.append(session)
+        session = SimSession(ep, transport)
+        ep.sessions.append(session)
         sim.stats.connections += 1
-        task = asyncio.current_task()
-        if task is not None:
-            self._handlers.add(task)
-        try:
-            await session.run()
-        finally:
-            if task is not None:
-                self._handlers.discard(task)
+        transport.set_protocol(session)
 
 
 class Simulator:

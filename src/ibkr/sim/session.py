@@ -1,8 +1,10 @@
 """One simulated API session: a client socket, its server-role protocol core, and its outbox.
 
-The session owns the asyncio stream of one client. It answers the handshake through
+The session is the asyncio protocol of one client's socket. It answers the handshake through
 ``ServerConnection`` (one small write for the hello, as the official client expects), then decodes
-requests and hands them to the simulator's dispatch table.
+requests and hands them to the simulator's dispatch table, in the socket's read callback (no
+reader task between the socket and the engine: a request is answered in the loop iteration that
+reads it).
 
 Everything sent to the client is queued with ``send`` and written by ``flush``: all messages queued
 since the last flush go out in one write (the feed flushes once per loop iteration, the dispatcher
@@ -66,15 +68,17 @@ class AccountSubs:
     pnl_single: dict[int, tuple[str, int]] = field(default_factory=dict)
 
 
-class SimSession:
-    """A connected API client as the simulator sees it."""
+class SimSession(asyncio.Protocol):
+    """A connected API client as the simulator sees it (the protocol of its socket)."""
 
-    def __init__(self, endpoint: Endpoint, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, endpoint: Endpoint, transport: asyncio.Transport) -> None:
         sim = endpoint.sim
         self.endpoint = endpoint
         self.sim = sim
-        self.reader = reader
-        self.writer = writer
+        self.transport = transport
+        #: set when the socket is gone (``connection_lost``): the session's end is filed by then
+        self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._writable: asyncio.Future[None] | None = None
         self.conn = ServerConnection(max_version=sim.config.max_server_version)
         #: set once START_API was accepted
         self.client_id: int | None = None
@@ -95,9 +99,9 @@ class SimSession:
         #: request arrival times (ns) for the pacing check
         self._recent: deque[int] = deque()
         self.pacing_violations = 0
-        peer = writer.get_extra_info("peername")
+        peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
-        sock = writer.get_extra_info("socket")
+        sock = transport.get_extra_info("socket")
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -158,14 +162,15 @@ class SimSession:
             if self._slow_task is None:
                 self._slow_task = self.sim.spawn(self._write_bytewise())
         else:
-            self.writer.write(data)
+            self.transport.write(data)
 
     async def _write_bytewise(self) -> None:
         try:
             while self._slow and not self.closed.is_set():
-                self.writer.write(bytes(self._slow[:1]))
+                self.transport.write(bytes(self._slow[:1]))
                 del self._slow[:1]
-                await self.writer.drain()
+                if self._writable is not None:
+                    await self._writable  # the transport's buffer is full: wait for it to drain
                 await asyncio.sleep(0)  # let the peer see each byte on its own
         except (ConnectionError, OSError):
             pass
@@ -180,24 +185,36 @@ class SimSession:
 
     # --- receiving ---------------------------------------------------------------------------
 
-    async def run(self) -> None:
-        """Serve this client until it disconnects or is dropped."""
-        sim = self.sim
-        try:
-            while not self.closed.is_set():
-                data = await self.reader.read(65536)
-                if not data:
-                    break
-                self.conn.receive_data(data)
-                keep = self._process()
-                sim.flush()
-                if not keep:
-                    break
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            await self.close()
-            sim.session_closed(self)
+    def data_received(self, data: bytes) -> None:
+        """Decode and answer every complete request of this read, then write the answers."""
+        if self.closed.is_set():
+            return
+        self.conn.receive_data(data)
+        keep = self._process()
+        self.sim.flush()
+        if not keep:
+            self.close_soon()
+
+    def eof_received(self) -> bool:
+        return False  # the client closed its side: close ours (what a TWS session does)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed.set()
+        self.pending.clear()
+        if self._writable is not None and not self._writable.done():
+            self._writable.set_result(None)
+        if not self.lost.done():
+            self.lost.set_result(None)
+        self.sim.session_closed(self)
+
+    def pause_writing(self) -> None:
+        if self._writable is None:
+            self._writable = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        writable, self._writable = self._writable, None
+        if writable is not None and not writable.done():
+            writable.set_result(None)
 
     def _process(self) -> bool:
         """Handle every complete event; False when the session must end."""
@@ -259,25 +276,18 @@ class SimSession:
 
     async def close(self) -> None:
         """Close after writing what is buffered (a FIN, the way TWS closes a refused client)."""
-        if self.closed.is_set():
-            return
-        self.closed.set()
-        with contextlib.suppress(Exception):
-            self.writer.close()
-        with contextlib.suppress(Exception):
-            await self.writer.wait_closed()
+        self.close_soon()
+        await self.lost
 
     def close_soon(self) -> None:
         """Write what is buffered, then close (without waiting)."""
         if self.closed.is_set():
             return
         self.closed.set()
-        with contextlib.suppress(Exception):
-            self.writer.close()
+        self.transport.close()
 
     def abort(self) -> None:
         """Drop the socket at once (a reset, as when a gateway dies)."""
         self.closed.set()
         self.pending.clear()
-        with contextlib.suppress(Exception):
-            self.writer.transport.abort()
+        self.transport.abort()
