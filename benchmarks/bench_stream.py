@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import gc
 import json
 import os
@@ -45,7 +46,7 @@ from benchmarks.bench_client import connect_ib_async, connect_ibkr, percentiles,
 from ibkr.client import IBKRClient
 from ibkr.config import StreamConfig
 from ibkr.protocol.models import Contract
-from ibkr.sim.instruments import UNIVERSE
+from ibkr.sim.instruments import build_universe
 from ibkr.stream import DataType, IBKRDataStream
 from ibkr.stream.ring import DepthRing, L1Ring
 from ibkr.stream.symbol import SymbolState
@@ -58,10 +59,11 @@ def rss() -> int:
         return int(f.read().split()[1]) * _PAGE
 
 
-def contracts() -> list[Contract]:
-    """Every instrument of the simulator, by description (the future's con id depends on the
-    date the simulator starts)."""
-    return [Contract(symbol=i.symbol, sec_type=i.sec_type, exchange=i.exchange, currency=i.currency) for i in UNIVERSE]
+def contracts(symbols: int) -> list[Contract]:
+    """Every instrument of a simulator started with ``--symbols symbols``, by description (the
+    future's con id depends on the date the simulator starts)."""
+    universe = build_universe(dt.date.today(), symbols)
+    return [Contract(symbol=i.symbol, sec_type=i.sec_type, exchange=i.exchange, currency=i.currency) for i in universe]
 
 
 class Probe:
@@ -143,7 +145,7 @@ async def ibkr_phase(port: int, args: argparse.Namespace, results: dict[str, Any
     stream = IBKRDataStream(client, config)
     probe.recv_of = stream._recv_of
     kinds = [DataType.TRADES, DataType.QUOTES] + ([DataType.DEPTH] if args.depth else [])
-    for c in contracts():
+    for c in contracts(args.symbols):
         await stream.subscribe(c, kinds, probe.on_data, snapshots=False)
     await client.get_server_time()
     gc.collect()
@@ -238,7 +240,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "nproc": os.cpu_count(),
         "rate": args.rate,
         "seconds": args.seconds,
-        "symbols": len(contracts()),
+        "symbols": len(contracts(args.symbols)),
         "depth": args.depth,
         "batch_size": args.batch_size,
         "batch_timeout_ms": args.batch_timeout_ms,
@@ -248,6 +250,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         send_file = Path(tmp) / "send_times.csv"
         sim_args = ["--pacing-limit", "0", "--tick-rate", str(args.rate), "--record-send-times", str(send_file)]
+        sim_args += ["--symbols", str(args.symbols)]
         async with sim_process(*sim_args) as port:
             ibkr = await ibkr_phase(port, args, results)
             if not args.skip_ib_async:
@@ -314,6 +317,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rate", type=float, default=50_000.0, help="the simulator's offered market-data msg/s")
     ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--symbols", type=int, default=100, help="instruments (synthetic stocks past the built-in 32)")
     ap.add_argument("--depth", action="store_true", help="subscribe DEPTH too (more messages per step)")
     ap.add_argument("--typed", action="store_true", help="use_native_parsing=False: dataclass updates")
     ap.add_argument("--batch-size", type=int, default=100)

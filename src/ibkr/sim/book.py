@@ -6,6 +6,10 @@ MARKET_DEPTH_L2 rows: ``DepthOp(position, operation, side, price, size, market_m
 operation 0 insert / 1 update / 2 delete and side 0 ask / 1 bid. The rows are meant to be applied in
 order to a list of levels (insert = ``list.insert(position)``, update = replace, delete =
 ``del list[position]``), which is what TWS clients do; applying them reproduces the book exactly.
+
+A book nobody watches need not be rebuilt on every step: the feed's lean step (``Exchange.step_quote``)
+only sets ``stale``, and the book rebuilds itself around the current quote when it is next read
+(``asks`` / ``bids`` / ``side`` / ``snapshot`` / ``take``), so every reader sees a book whose touch is the quote.
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ class DepthOp:
 class DepthBook:
     """The depth of one instrument; ``asks`` ascend and ``bids`` descend from the touch."""
 
-    __slots__ = ("asks", "bids", "depth", "digits", "instrument", "lot", "makers", "rng", "tick")
+    __slots__ = ("_asks", "_bids", "_quote", "depth", "digits", "instrument", "lot", "makers", "rng", "stale", "tick")
 
     def __init__(self, instrument: Instrument, seed: int, quote: Quote, depth: int = 10) -> None:
         self.instrument = instrument
@@ -62,19 +66,36 @@ class DepthBook:
         self.digits = price_digits(self.tick)
         self.lot = LOT[instrument.sec_type]
         self.makers = MARKET_MAKERS[instrument.sec_type]
-        self.asks: list[Level] = []
-        self.bids: list[Level] = []
+        self._asks: list[Level] = []
+        self._bids: list[Level] = []
+        #: the instrument's live quote (the price process updates it in place)
+        self._quote = quote
+        #: the quote moved without the book (a lean step): rebuild before the next read
+        self.stale = False
         self.step(quote)
+
+    @property
+    def asks(self) -> list[Level]:
+        if self.stale:
+            self.step(self._quote)
+        return self._asks
+
+    @property
+    def bids(self) -> list[Level]:
+        if self.stale:
+            self.step(self._quote)
+        return self._bids
 
     def side(self, side: int) -> list[Level]:
         return self.asks if side == ASK else self.bids
 
     def step(self, quote: Quote) -> list[DepthOp]:
         """Rebuild both sides around ``quote``; returns the rows that turn the old book into the new."""
-        new_asks = self._build(self.asks, quote.ask, quote.ask_size, 1)
-        new_bids = self._build(self.bids, quote.bid, quote.bid_size, -1)
-        ops = _diff(self.asks, new_asks, ASK) + _diff(self.bids, new_bids, BID)
-        self.asks, self.bids = new_asks, new_bids
+        self.stale = False
+        new_asks = self._build(self._asks, quote.ask, quote.ask_size, 1)
+        new_bids = self._build(self._bids, quote.bid, quote.bid_size, -1)
+        ops = _diff(self._asks, new_asks, ASK) + _diff(self._bids, new_bids, BID)
+        self._asks, self._bids = new_asks, new_bids
         return ops
 
     def _build(self, old: list[Level], touch: float, touch_size: int, direction: int) -> list[Level]:

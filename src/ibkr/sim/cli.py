@@ -41,6 +41,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--accounts", default="DU1234567", help="comma-separated account codes")
     p.add_argument("--tick-rate", type=float, default=200.0, help="market-data messages per second in total")
     p.add_argument(
+        "--symbols", type=int, default=0, help="instruments in the universe: synthetic stocks SYN001... past the 32"
+    )
+    p.add_argument(
         "--pacing-limit", type=int, default=50, help="requests per second per client before error 100 (0: off)"
     )
     p.add_argument("--max-version", type=int, default=200, help="highest server version offered")
@@ -177,6 +180,7 @@ async def serve(args: argparse.Namespace) -> int:
         accounts=tuple(a.strip() for a in args.accounts.split(",") if a.strip()), tick_rate=args.tick_rate,
         pacing_limit=args.pacing_limit, max_server_version=args.max_version,
         account_push_interval=args.account_push_interval, record_send_times=bool(args.record_send_times),
+        symbols=args.symbols,
     )  # fmt: skip
     sim = Simulator(config)
     stop = asyncio.Event()

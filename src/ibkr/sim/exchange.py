@@ -155,6 +155,19 @@ class Exchange:
         """Release the delayed acknowledgements that are due (see ``ack_delay``)."""
         return self._m.poll()
 
+    def step_quote(self, con_id: int) -> tuple[Quote, bool] | None:
+        """The feed's lean step, for an instrument nobody watches the depth of: the price process
+        only, no book rebuild, no matching, no events. Returns the live quote (read it before the
+        next step) and whether a trade printed, or None without stepping when orders live on the
+        instrument (``step`` must work them). The book is marked stale and rebuilds itself around
+        the quote when it is next read (``DepthBook.stale``)."""
+        if self._m.live and any(o.instrument.con_id == con_id for o in self._m.live.values()):
+            return None
+        process = self._prices[con_id]
+        traded = process.step(self.clock.time())
+        self._books[con_id].stale = True
+        return process.quote, traded
+
     def _step_one(self, con_id: int) -> list[Event]:
         now = self.clock.time()
         process = self._prices[con_id]

@@ -2,11 +2,17 @@
 
 Only subscribed instruments are stepped, round robin, at ``SimConfig.tick_rate`` messages per second
 in total (every message a step produces for every subscriber counts against the budget). Each loop
-iteration (``feed_interval``) also releases due order acknowledgements (``Exchange.poll``), closes
-5-second real-time bars, sends keepUpToDate bar updates, pushes account values every
-``account_push_interval``, and then flushes: one write per session per iteration. Time comes from
-the simulator's clock, so with a ``ManualClock`` the feed moves only when the test advances it;
-``pump(n)`` steps by hand.
+iteration also releases due order acknowledgements (``Exchange.poll``), closes 5-second real-time
+bars, sends keepUpToDate bar updates, pushes account values every ``account_push_interval``, and
+then flushes: one write per session per iteration. Time comes from the simulator's clock, so with a
+``ManualClock`` the feed moves only when the test advances it; ``pump(n)`` steps by hand.
+
+Writes stay small and regular at high rates: an iteration lasts ``feed_interval`` or less (down
+to ``_MIN_INTERVAL``), so that it produces about ``_WRITE_MESSAGES`` messages, and a pump that
+falls behind flushes every ``_WRITE_SLICE`` of work instead of once per catch-up burst. An
+instrument nobody watches the depth of takes the lean step (``Exchange.step_quote``: the price
+process only, no book rebuild, no matching) unless orders live on it; its L1 / tick-by-tick / bar
+messages are exactly those of the full step.
 
 Per subscription kind (all keyed by (session, req id)):
 
@@ -23,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -69,8 +76,15 @@ TBT_TYPES: dict[str, int] = {"Last": 1, "AllLast": 2, "BidAsk": 3, "MidPoint": 4
 #: what TICK_REQ_PARAMS reports (the BBO exchange code and snapshot permissions TWS sends)
 BBO_EXCHANGE, SNAPSHOT_PERMISSIONS = "9c0001", 3
 _CAN_AUTO_EXECUTE = 1
-#: the longest the pump works before it flushes and lets the loop serve requests (real seconds)
+#: the longest the pump works before it lets the loop serve requests (real seconds); also the most
+#: budget it keeps when it falls behind (the rest is dropped: the offered rate is not reached)
 _SLICE = 0.02
+#: while working, flush at least this often (real seconds): small writes, not one per slice
+_WRITE_SLICE = 0.0005
+#: aim for about this many messages per iteration (and so per write) at high rates ...
+_WRITE_MESSAGES = 32
+#: ... but never iterate more often than this (seconds)
+_MIN_INTERVAL = 0.0005
 
 
 @dataclass(slots=True, eq=False)
@@ -120,13 +134,6 @@ class Bars:
 
 
 Sub = L1 | TickByTick | Depth | Bars
-
-
-def _quote_values(q: Quote, inst: Instrument) -> dict[int, float]:
-    values = {BID: q.bid, BID_SIZE: float(q.bid_size), ASK_T: q.ask, ASK_SIZE: float(q.ask_size), CLOSE: q.close}
-    if inst.sec_type != "CASH":  # IDEALPRO quotes have no prints, volume or session open
-        values.update({HIGH: q.high, LOW: q.low, OPEN: q.open})
-    return values
 
 
 class MarketFeed:
@@ -244,21 +251,31 @@ class MarketFeed:
         self._on_event[type(e)](e)
 
     def _l1_quote(self, sub: L1, q: Quote, out: list[ServerMessage]) -> None:
-        last, req_id = sub.last, sub.req_id
-        tt: Callable[[int], int] = DELAYED.__getitem__ if sub.delayed else int
-        values = _quote_values(q, sub.inst)
-        for price_type, size_type in ((BID, BID_SIZE), (ASK_T, ASK_SIZE)):
-            price, size = values[price_type], values[size_type]
-            if last.get(price_type) != price:
-                out.append(TickPrice(req_id, tt(price_type), price, size, _CAN_AUTO_EXECUTE))
+        """The changed L1 values: BID / ASK with their size (or the size alone), then HIGH, LOW,
+        CLOSE, OPEN (IDEALPRO quotes have no prints, volume or session open: CLOSE only)."""
+        last, req_id, delayed = sub.last, sub.req_id, sub.delayed
+        get = last.get
+        bid_size, ask_size = float(q.bid_size), float(q.ask_size)
+        for price_type, size_type, price, size in (
+            (BID, BID_SIZE, q.bid, bid_size),
+            (ASK_T, ASK_SIZE, q.ask, ask_size),
+        ):
+            if get(price_type) != price:
+                out.append(
+                    TickPrice(req_id, DELAYED[price_type] if delayed else price_type, price, size, _CAN_AUTO_EXECUTE)
+                )
                 last[price_type], last[size_type] = price, size
-            elif last.get(size_type) != size:
-                out.append(TickSize(req_id, tt(size_type), size))
+            elif get(size_type) != size:
+                out.append(TickSize(req_id, DELAYED[size_type] if delayed else size_type, size))
                 last[size_type] = size
-        for price_type in (HIGH, LOW, CLOSE, OPEN):
-            value = values.get(price_type)
-            if value is not None and last.get(price_type) != value:
-                out.append(TickPrice(req_id, tt(price_type), value, 0.0, 0))
+        extra = (
+            ((CLOSE, q.close),)
+            if sub.inst.sec_type == "CASH"
+            else ((HIGH, q.high), (LOW, q.low), (CLOSE, q.close), (OPEN, q.open))
+        )
+        for price_type, value in extra:
+            if get(price_type) != value:
+                out.append(TickPrice(req_id, DELAYED[price_type] if delayed else price_type, value, 0.0, 0))
                 last[price_type] = value
 
     def _l1_trade(
@@ -378,6 +395,7 @@ class MarketFeed:
         """Step ``steps`` subscribed instruments by hand (round robin), route and flush; returns
         the number of market-data messages produced."""
         before = self.produced
+        self.sim.router.route(self.sim.exchange.poll())
         for _ in range(steps):
             self._step_next()
         self.sim.flush()
@@ -391,7 +409,15 @@ class MarketFeed:
         self._rr += 1
         before = self.produced
         self.steps += 1
-        self.sim.router.route(self.sim.exchange.step(con_id))
+        lean = None if con_id in self.depth else self.sim.exchange.step_quote(con_id)
+        if lean is None:
+            self.sim.router.route(self.sim.exchange.step(con_id))
+        else:
+            # what the full step would route, without the book, the matching and the copies
+            q, traded = lean
+            self._on_quote(QuoteUpdate(con_id, q))
+            if traded:
+                self._on_trade(TradeUpdate(con_id, q.last, q.last_size, q.last_time, q.volume))
         return self.produced - before
 
     def start(self) -> None:
@@ -409,13 +435,17 @@ class MarketFeed:
         sim, config = self.sim, self.sim.config
         clock = sim.clock
         rate = max(0.0, config.tick_rate)
-        burst = max(1.0, rate * 0.1)
-        loop = asyncio.get_running_loop()
+        burst = max(1.0, rate * _SLICE)
+        interval = config.feed_interval
+        if rate * interval > _WRITE_MESSAGES:
+            interval = max(_MIN_INTERVAL, _WRITE_MESSAGES / rate)
+        # real time, read on every few steps (uvloop's loop.time() only moves between iterations)
+        real = time.monotonic
         last = clock.monotonic_ns()
         next_push = clock.time() + config.account_push_interval
         budget = 0.0
         while True:
-            await asyncio.sleep(config.feed_interval)
+            await asyncio.sleep(interval)
             now_ns = clock.monotonic_ns()
             elapsed, last = (now_ns - last) / 1e9, now_ns
             sim.router.route(sim.exchange.poll())
@@ -423,11 +453,18 @@ class MarketFeed:
                 budget = 0.0
             else:
                 budget = min(budget + elapsed * rate, burst)
-                # Past what the CPU can do, flush and yield every _SLICE seconds anyway, so that
-                # writes stay small and requests are still served (what is left is dropped).
-                deadline = loop.time() + _SLICE
-                while budget >= 1.0 and loop.time() < deadline:
+                # Past what the CPU can do, write every _WRITE_SLICE and yield every _SLICE anyway,
+                # so that writes stay small and requests are still served (what is left is dropped).
+                start = real()
+                deadline, write_at = start + _SLICE, start + _WRITE_SLICE
+                while budget >= 1.0:
                     budget -= max(1, self._step_next())
+                    t = real()
+                    if t >= deadline:
+                        break
+                    if t >= write_at:
+                        sim.flush()
+                        write_at = t + _WRITE_SLICE
             now = clock.time()
             self._tick_bars(now)
             if now >= next_push:

@@ -2,8 +2,12 @@
 
 ``build_universe(day)`` returns the built-in universe (US stocks and ETFs with their real IB con_ids,
 IDEALPRO FX pairs, and the front ES future for ``day``); ``UNIVERSE`` is that universe for a fixed
-day. ``Universe.resolve`` matches a contract description the way TWS answers REQ_CONTRACT_DATA:
-empty fields are wildcards, SMART matches anything routable through SMART, an FX pair matches
+day. ``build_universe(day, symbols=N)`` adds synthetic US stocks (``SYN001``, ``SYN002``, ... with
+con ids from ``SYNTHETIC_CON_ID``) until the universe has ``N`` instruments, for load tests that
+need more symbols than the built-in 32 (``ibkr sim --symbols N``).
+
+``Universe.resolve`` matches a contract description the way TWS answers REQ_CONTRACT_DATA: empty
+fields are wildcards, SMART matches anything routable through SMART, an FX pair matches
 symbol + currency ("EUR" / "USD" is EUR.USD), and a con_id alone is enough.
 
 Trading and liquid hours are TWS strings (``20250102:0400-20250102:2000;20250104:CLOSED;...``) in
@@ -24,6 +28,8 @@ __all__ = [
     "Universe",
     "UNIVERSE",
     "build_universe",
+    "synthetic_stock",
+    "SYNTHETIC_CON_ID",
     "front_es_expiry",
     "local_date",
     "zone",
@@ -528,9 +534,9 @@ def _stock(row: tuple[str, int, str, str, str, str, str, str, float, float, str]
         long_name=long_name, industry=industry, category=category, subcategory=subcategory,
         time_zone_id="US/Eastern", valid_exchanges=_STK_EXCHANGES, order_types=_STK_ORDER_TYPES,
         market_rule_ids=",".join(["26"] * n_exchanges), stock_type=stock_type,
-        last_trade_date_or_contract_month="", sec_id_type="ISIN", sec_id=isin, min_size=Decimal("0.0001"),
-        size_increment=Decimal("0.0001"), suggested_size_increment=Decimal(100), initial_price=price,
-        volatility=vol, schedule="us_equity",
+        last_trade_date_or_contract_month="", sec_id_type="ISIN" if isin else "", sec_id=isin,
+        min_size=Decimal("0.0001"), size_increment=Decimal("0.0001"), suggested_size_increment=Decimal(100),
+        initial_price=price, volatility=vol, schedule="us_equity",
     )  # fmt: skip
 
 
@@ -545,6 +551,24 @@ def _fx(row: tuple[str, int, str, float]) -> Instrument:
         last_trade_date_or_contract_month="", sec_id_type="", sec_id="", min_size=Decimal(1),
         size_increment=Decimal(1), suggested_size_increment=Decimal(1), initial_price=price, volatility=5e-5,
         schedule="idealpro",
+    )  # fmt: skip
+
+
+#: con id of the synthetic stock number 0 (``SYN000`` would be; numbering starts at 1)
+SYNTHETIC_CON_ID = 900_000_000
+
+
+def synthetic_stock(n: int) -> Instrument:
+    """Synthetic US stock number ``n`` (>= 1): ``SYN001`` on NASDAQ, a price between 10 and 500
+    and a step volatility between 2e-4 and 6e-4, both fixed by ``n``."""
+    if not 1 <= n <= 999_999:
+        raise ValueError(f"synthetic stock number must be in 1..999999, got {n}")
+    symbol = f"SYN{n:03d}"
+    price = 10.0 + (n * 7919 % 4900) / 10  # 10.0 .. 499.9, spread over the range by a prime step
+    vol = (2 + n % 5) * 1e-4
+    return _stock(
+        (symbol, SYNTHETIC_CON_ID + n, "NASDAQ", f"SYNTHETIC STOCK {n}", "Technology", "Software",
+         "Applications Software", "", price, vol, "COMMON")
     )  # fmt: skip
 
 
@@ -649,9 +673,12 @@ def _matches(inst: Instrument, q: ContractQuery) -> bool:
     return not (q.multiplier and float(q.multiplier) != inst.factor)
 
 
-def build_universe(day: _Day) -> Universe:
-    """The built-in instruments as of ``day`` (the day picks the front ES contract)."""
-    return Universe((*(_stock(r) for r in _STOCKS), *(_fx(r) for r in _FX), _es(day)))
+def build_universe(day: _Day, symbols: int = 0) -> Universe:
+    """The built-in instruments as of ``day`` (the day picks the front ES contract), plus synthetic
+    stocks up to ``symbols`` instruments in total (none if ``symbols`` <= the built-in count)."""
+    built_in = (*(_stock(r) for r in _STOCKS), *(_fx(r) for r in _FX), _es(day))
+    extra = tuple(synthetic_stock(n) for n in range(1, symbols - len(built_in) + 1))
+    return Universe((*built_in, *extra))
 
 
 #: the built-in universe as of 2025-01-02 (front future ESH5); the exchange builds its own from its clock

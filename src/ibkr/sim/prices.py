@@ -9,8 +9,10 @@ currency units (FX quotes in millions) or contracts.
 from __future__ import annotations
 
 import random
+from bisect import bisect
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import accumulate
 
 from ibkr.sim.instruments import Instrument
 
@@ -55,7 +57,10 @@ class Quote:
 class PriceProcess:
     """The level-1 random walk of one instrument."""
 
-    __slots__ = ("_bid", "_spread", "_weights", "digits", "instrument", "lot", "quote", "rng", "tick")
+    __slots__ = (
+        "_bid", "_bits", "_cum", "_sigma_floor", "_spread", "_spreads", "_total", "_weights", "digits", "instrument",
+        "lot", "quote", "rng", "tick",
+    )  # fmt: skip
 
     def __init__(self, instrument: Instrument, seed: int, now: float) -> None:
         self.instrument = instrument
@@ -64,6 +69,11 @@ class PriceProcess:
         self.digits = price_digits(self.tick)
         self.lot = LOT[instrument.sec_type]
         self._weights = _SPREADS[instrument.sec_type]
+        # what rng.choices(values, weights) computes on every call, once
+        self._spreads = tuple(v for v, _ in self._weights)
+        self._cum = tuple(accumulate(w for _, w in self._weights))
+        self._total = self._cum[-1] + 0.0
+        self._bits = self.rng.getrandbits
         self._spread = self._draw_spread()
         self._bid = max(1, round(instrument.initial_price / self.tick) - self._spread // 2)
         first = self.price(self._bid + self._spread // 2) if self._spread > 1 else self.price(self._bid)
@@ -80,25 +90,38 @@ class PriceProcess:
         return round(price / self.tick)
 
     def _draw_spread(self) -> int:
-        values, weights = zip(*self._weights, strict=True)
-        return int(self.rng.choices(values, weights)[0])
+        # rng.choices(values, weights)[0], the same draw without rebuilding the weights per call
+        cum = self._cum
+        return self._spreads[bisect(cum, self.rng.random() * self._total, 0, len(cum) - 1)]
+
+    def _below(self, n: int) -> int:
+        """``rng.randrange(n)``: the same draws (getrandbits of n's bit length until below n)."""
+        bits, k = self._bits, n.bit_length()
+        r = bits(k)
+        while r >= n:
+            r = bits(k)
+        return r
 
     def _draw_size(self) -> int:
-        return self.lot * self.rng.randint(1, 20)
+        return self.lot * (1 + self._below(20))  # rng.randint(1, 20)
 
     def step(self, now: float) -> bool:
-        """Move the quote one step; True when a trade printed (``last`` / ``volume`` changed)."""
-        rng = self.rng
-        sigma = max(0.5, self.quote.mid * self.instrument.volatility / self.tick)
-        self._bid = max(1, self._bid + round(rng.gauss(0.0, sigma)))
-        self._spread = self._draw_spread()
-        q = self.quote
-        q.bid, q.ask = self.price(self._bid), self.price(self._bid + self._spread)
-        q.bid_size, q.ask_size = self._draw_size(), self._draw_size()
+        """Move the quote one step; True when a trade printed (``last`` / ``volume`` changed).
+
+        The hot loop of the simulator's feed (one call per instrument step): written for speed,
+        with exactly the draws of ``gauss``, ``choices`` and ``randint`` (same seed, same path)."""
+        rng, q, tick, digits = self.rng, self.quote, self.tick, self.digits
+        sigma = (q.bid + q.ask) / 2 * self.instrument.volatility / tick
+        bid = self._bid + round(rng.gauss(0.0, sigma if sigma > 0.5 else 0.5))
+        self._bid = bid = bid if bid > 1 else 1
+        self._spread = spread = self._draw_spread()
+        q.bid, q.ask = round(bid * tick, digits), round((bid + spread) * tick, digits)
+        lot = self.lot
+        q.bid_size, q.ask_size = lot * (1 + self._below(20)), lot * (1 + self._below(20))
         if rng.random() >= _TRADE_PROBABILITY:
             return False
         at_ask = rng.random() < 0.5
-        self.record_trade(q.ask if at_ask else q.bid, self.lot * rng.randint(1, 10), now)
+        self.record_trade(q.ask if at_ask else q.bid, lot * (1 + self._below(10)), now)
         return True
 
     def record_trade(self, price: float, size: int, now: float) -> None:

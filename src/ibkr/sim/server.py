@@ -32,7 +32,7 @@ from ibkr.protocol.message import Message
 from ibkr.protocol.messages.system import StartApi
 from ibkr.sim.clock import Clock, SystemClock
 from ibkr.sim.exchange import DEFAULT_ACCOUNT, Exchange
-from ibkr.sim.instruments import zone
+from ibkr.sim.instruments import build_universe, local_date, zone
 from ibkr.sim.session import SimSession
 
 __all__ = ["SimConfig", "SimStats", "Simulator", "Endpoint", "Handler"]
@@ -66,6 +66,8 @@ class SimConfig:
     feed_interval: float = 0.005
     #: the client id that sees every client's orders once bound (TWS's "master API client id")
     master_client_id: int = 0
+    #: instruments in the universe: synthetic stocks are added past the built-in 32 (0: built-in only)
+    symbols: int = 0
 
 
 @dataclass(slots=True)
@@ -162,8 +164,15 @@ class Simulator:
 
         self.config = config or SimConfig()
         self.clock: Clock = clock or SystemClock()
+        universe = None
+        if self.config.symbols:
+            universe = build_universe(local_date(self.clock.time(), "US/Eastern"), self.config.symbols)
         self.exchange = Exchange(
-            seed=self.config.seed, clock=self.clock, accounts=list(self.config.accounts), time_zone="US/Eastern"
+            seed=self.config.seed,
+            clock=self.clock,
+            accounts=list(self.config.accounts),
+            time_zone="US/Eastern",
+            universe=universe,
         )
         self.endpoints = [Endpoint(self, i, self.config.host, p) for i, p in enumerate(self.config.ports)]
         self.stats = SimStats()
