@@ -219,7 +219,7 @@ def memory_phase(symbols: int, buffer_size: int) -> dict[str, float]:
     """RSS growth of ``symbols`` symbol states with their L1 ring (trades + quotes, one shared
     ring of ``buffer_size`` rows), then with depth rings added to the same states (the rings are
     written with zeros when created)."""
-    stub: Any = types.SimpleNamespace(tuples=True)
+    stub: Any = types.SimpleNamespace(tuples=True, client=None)
     gc.collect()
     before = rss()
     states = []

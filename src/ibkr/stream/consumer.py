@@ -42,6 +42,8 @@ log = logging.getLogger("ibkr.stream")
 
 Callback = Callable[[dict[str, Any]], Any]
 
+iscoroutine = asyncio.iscoroutine
+
 
 @types.coroutine
 def _bare_yield() -> Generator[None, None, None]:
@@ -186,13 +188,17 @@ class StreamSubscription:
                 done.recv_ns = now
                 self.n_bars += 1
                 self.push(self.stream._bar_update(done), now)
-        self.push(u, now)
+        if not self.marked:  # push(), inlined: one call less per update
+            self.stream._mark(self)
+        self.pending.add(u, now)
 
     def quote(self, u: Any, bid: float | None, ask: float | None, now: int) -> None:
         if self.filter.price_band is not None and not self.filter.quote_ok(bid, ask):
             self.filtered += 1
             return
-        self.push(u, now)
+        if not self.marked:
+            self.stream._mark(self)
+        self.pending.add(u, now)
 
     def depth(self, u: Any, price: float, now: int) -> None:
         if self.filter.price_band is not None and not self.filter.price_ok(price):
@@ -204,18 +210,21 @@ class StreamSubscription:
 
     def service(self, now: int) -> None:
         """Deliver what is due (callback) or wake the iterator (events)."""
-        if self.busy or self.closed:
-            return
         p = self.pending
+        if p.first_ns < 0 or self.busy or self.closed:
+            return
         if self.event is not None:
             if p.waiting and (now >= p.deadline() or len(p.items) >= p.batch_size):
                 self.event.set()
             return
-        while not self.busy:
-            batch = p.take(now)
+        take = p.take
+        while True:
+            batch = take(now)
             if batch is None:
                 return
             self._deliver(batch, now)
+            if self.busy or p.first_ns < 0:
+                return
 
     def account(self, batch: list[Any], now: int) -> None:
         """Statistics of one delivered batch: count, size, latency of every update."""
@@ -234,13 +243,29 @@ class StreamSubscription:
 
     def _deliver(self, batch: list[Any], now: int) -> None:
         self.account(batch, now)
-        msgs = self._messages(batch)
         cb = self.callback
         assert cb is not None
+        if not self.snapshots:
+            # the common case, one call per batch: the loop below without its list and enumerate
+            msg = {"type": "tick", "symbol": self.symbol, "updates": batch}
+            try:
+                r = cb(msg)
+                if r is None or not iscoroutine(r):
+                    return
+                yielded = r.send(None)
+            except StopIteration:
+                return
+            except Exception as exc:  # noqa: BLE001 - a user callback must not stop the stream
+                self._error(exc)
+                return
+            self.busy = True
+            self._task = self.stream._spawn(self._finish(r, yielded, []))
+            return
+        msgs = self._messages(batch)
         for i, msg in enumerate(msgs):
             try:
                 r = cb(msg)
-                if r is None or not asyncio.iscoroutine(r):
+                if r is None or not iscoroutine(r):
                     continue
                 try:
                     yielded = r.send(None)

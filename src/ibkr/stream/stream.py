@@ -414,6 +414,9 @@ class IBKRDataStream:
         if n > self.max_batch:
             self.max_batch = n
         record, recv = self.latency.record, self._recv_of
+        if n == 1:
+            record(now - recv(batch[0]))
+            return
         for u in batch:
             record(now - recv(u))
 

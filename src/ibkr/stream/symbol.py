@@ -136,6 +136,7 @@ class SymbolState:
     __slots__ = (
         "_last_gap",
         "book",
+        "client",
         "client_subs",
         "consumers",
         "contract",
@@ -161,6 +162,7 @@ class SymbolState:
 
     def __init__(self, stream: IBKRDataStream, symbol: str, contract: Contract, depth_rows: int) -> None:
         self.stream = stream
+        self.client = stream.client
         self.symbol = symbol
         self.contract = contract
         self.tuples = stream.tuples
@@ -203,7 +205,7 @@ class SymbolState:
 
     def on_l1(self, m: Any) -> None:
         self.updates += 1
-        self.snap.updated_ns = self.stream.client.batch_ns
+        self.snap.updated_ns = self.client.batch_ns
         t = type(m)
         if t is TickPrice:
             fn: Any = _PRICE.get(m.tick_type)
@@ -264,7 +266,7 @@ class SymbolState:
             return
         else:
             return
-        now = self.stream.client.batch_ns
+        now = self.client.batch_ns
         self.updates += 1
         self.n_depth += 1
         size = m.size or 0.0
