@@ -8,8 +8,9 @@ then flushes: one write per session per iteration. Time comes from the simulator
 ``ManualClock`` the feed moves only when the test advances it; ``pump(n)`` steps by hand.
 
 Writes stay small and regular at high rates: an iteration lasts ``feed_interval`` or less (down
-to ``_MIN_INTERVAL``), so that it produces about ``_WRITE_MESSAGES`` messages, and a pump that
-falls behind flushes every ``_WRITE_SLICE`` of work instead of once per catch-up burst. An
+to ``_MIN_INTERVAL``: uvloop's timers have millisecond resolution), so that it produces about
+``_WRITE_MESSAGES`` messages, and within an iteration the pump flushes every ``_WRITE_MESSAGES``
+messages or ``_WRITE_SLICE`` of work, instead of once per catch-up burst. An
 instrument nobody watches the depth of takes the lean step (``Exchange.step_quote``: the price
 process only, no book rebuild, no matching) unless orders live on it; its L1 / tick-by-tick / bar
 messages are exactly those of the full step.
@@ -79,12 +80,13 @@ _CAN_AUTO_EXECUTE = 1
 #: the longest the pump works before it lets the loop serve requests (real seconds); also the most
 #: budget it keeps when it falls behind (the rest is dropped: the offered rate is not reached)
 _SLICE = 0.02
-#: while working, flush at least this often (real seconds): small writes, not one per slice
+#: while working, flush at least this often (real seconds) ...
 _WRITE_SLICE = 0.0005
-#: aim for about this many messages per iteration (and so per write) at high rates ...
+#: ... and every this many messages; an iteration aims to produce about that many at high rates ...
 _WRITE_MESSAGES = 32
-#: ... but never iterate more often than this (seconds)
-_MIN_INTERVAL = 0.0005
+#: ... but never runs more often than this (seconds; uvloop rounds a timer to whole milliseconds,
+#: so anything below 0.5 ms would be a busy loop)
+_MIN_INTERVAL = 0.001
 
 
 @dataclass(slots=True, eq=False)
@@ -457,13 +459,17 @@ class MarketFeed:
                 # so that writes stay small and requests are still served (what is left is dropped).
                 start = real()
                 deadline, write_at = start + _SLICE, start + _WRITE_SLICE
+                unsent = 0
                 while budget >= 1.0:
-                    budget -= max(1, self._step_next())
+                    n = max(1, self._step_next())
+                    budget -= n
+                    unsent += n
                     t = real()
                     if t >= deadline:
                         break
-                    if t >= write_at:
+                    if unsent >= _WRITE_MESSAGES or t >= write_at:
                         sim.flush()
+                        unsent = 0
                         write_at = t + _WRITE_SLICE
             now = clock.time()
             self._tick_bars(now)
