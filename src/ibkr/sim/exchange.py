@@ -54,7 +54,7 @@ from ibkr.sim.events import (
     WhatIf,
 )
 from ibkr.sim.instruments import ContractQuery, Instrument, Universe, build_universe, local_date
-from ibkr.sim.matching import Matcher, by_perm, fx_rates
+from ibkr.sim.matching import Matcher, by_perm
 from ibkr.sim.orders import Order, OrderSpec, Reject, check_order, commission_to_date
 from ibkr.sim.prices import PriceProcess, Quote
 
@@ -141,7 +141,7 @@ class Exchange:
 
     def rates(self) -> dict[str, float]:
         """USD per unit of each currency, from the FX mids."""
-        return fx_rates(self.universe, self._prices)
+        return self._m.rates()
 
     def step(self, con_id: int | None = None) -> list[Event]:
         """Advance the market one step for one instrument (or all): quote, trades, depth, then the

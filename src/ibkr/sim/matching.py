@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from dataclasses import replace
 from decimal import Decimal
 
@@ -27,7 +28,7 @@ from ibkr.sim.events import (
     QuoteUpdate,
     TradeUpdate,
 )
-from ibkr.sim.instruments import Universe, zone
+from ibkr.sim.instruments import Instrument, Universe, zone
 from ibkr.sim.orders import Order, commission_to_date
 from ibkr.sim.prices import PriceProcess
 
@@ -43,8 +44,9 @@ def by_perm(order: Order) -> int:
     return order.perm_id
 
 
-def fx_rates(universe: Universe, prices: dict[int, PriceProcess]) -> dict[str, float]:
-    """USD per unit of each currency, from the FX mids."""
+def fx_rates(universe: Iterable[Instrument], prices: dict[int, PriceProcess]) -> dict[str, float]:
+    """USD per unit of each currency, from the FX mids (``universe``: any instruments; only the
+    CASH pairs count, so a caller may pass just those)."""
     out = {"USD": 1.0}
     for inst in universe:
         if inst.sec_type != "CASH":
@@ -71,6 +73,8 @@ class Matcher:
     ) -> None:
         self.clock = clock
         self.universe = universe
+        #: the FX pairs, the only instruments the currency rates read (priced on every order)
+        self._fx = tuple(i for i in universe if i.sec_type == "CASH")
         self._prices = prices
         self._books = books
         self.accounts = accounts
@@ -88,7 +92,7 @@ class Matcher:
         self._exec_seq = 0
 
     def rates(self) -> dict[str, float]:
-        return fx_rates(self.universe, self._prices)
+        return fx_rates(self._fx, self._prices)
 
     def poll(self) -> list[Event]:
         """Acknowledge the delayed orders whose time has come."""

@@ -66,7 +66,12 @@ class EventRouter:
     def owners(self, client_id: int, order_id: int) -> list[SimSession]:
         """The session of the client that owns an order: on the endpoint it was placed through
         while that client is connected there, else on any endpoint (a client that failed over)."""
-        sessions = [s for s in self.sim.sessions if s.client_id == client_id]
+        return self._owners(self.sim.sessions, client_id, order_id)
+
+    def _owners(self, live: list[SimSession], client_id: int, order_id: int) -> list[SimSession]:
+        sessions = [s for s in live if s.client_id == client_id]
+        if len(self.sim.endpoints) == 1:
+            return sessions  # one endpoint: wherever the order was placed, it is this one
         placed = self.placed_on.get((client_id, order_id))
         local = [s for s in sessions if s.endpoint.index == placed]
         return local or sessions
@@ -74,8 +79,9 @@ class EventRouter:
     def order_sessions(self, client_id: int, order_id: int) -> list[SimSession]:
         """The owner's session plus every bound master client."""
         master = self.sim.config.master_client_id
-        out = self.owners(client_id, order_id)
-        return out + [s for s in self.sim.sessions if s.client_id == master and s.bound and s not in out]
+        live = self.sim.sessions
+        out = self._owners(live, client_id, order_id)
+        return out + [s for s in live if s.client_id == master and s.bound and s not in out]
 
     # --- handlers ----------------------------------------------------------------------------
 

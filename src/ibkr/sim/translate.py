@@ -148,11 +148,27 @@ def _order_contract(o: Order) -> Contract:
     return c
 
 
+#: OPEN_ORDER's contract per instrument and order state per status, built once: every order of an
+#: instrument echoes the same contract and every unset margin block is the same (2 x 2 us per
+#: order on the acknowledgement path). Shared: nothing may change them after they are built.
+#: Keyed by con_id, holding the instrument it was built from (another universe may reuse a con_id).
+_OPEN_CONTRACTS: dict[int, tuple[Instrument, Contract]] = {}
+_OPEN_STATES: dict[str, OrderState] = {}
+
+
 def open_order(o: Order) -> OpenOrder:
+    inst = o.instrument
+    hit = _OPEN_CONTRACTS.get(inst.con_id)
+    if hit is not None and hit[0] is inst:
+        contract = hit[1]
+    else:
+        contract = _order_contract(o)
+        _OPEN_CONTRACTS[inst.con_id] = (inst, contract)
+    state = _OPEN_STATES.get(o.status)
+    if state is None:
+        state = _OPEN_STATES[o.status] = _state(o.status)
     shares = f"{o.perm_id}.0/{o.account}/{o.total_quantity}"
-    return OpenOrder(
-        contract=_order_contract(o), order=_wire_order(o), order_state=_state(o.status), shares_allocation=shares
-    )
+    return OpenOrder(contract=contract, order=_wire_order(o), order_state=state, shares_allocation=shares)
 
 
 def order_status(o: Order) -> OrderStatus:
