@@ -41,6 +41,7 @@ from ibkr.protocol.message import (
     split_payload,
 )
 from ibkr.protocol.messages.system import ManagedAccts, NextValidId, StartApi
+from ibkr.protocol.native import NativeDecoder, plan_for
 
 __all__ = [
     "Role",
@@ -120,6 +121,8 @@ class _Base:
     _registry: Mapping[int, type[Message]]
     _fast: Mapping[int, FastDecoder] | None
     _fast_by_text: Mapping[bytes, FastDecoder] = {}
+    #: the compiled decoder for this connection's version (client role only; native.py)
+    _native: NativeDecoder | None = None
     _sends: type[Message]
 
     def __init__(self, max_frame_size: int) -> None:
@@ -176,6 +179,9 @@ class _Base:
             raise LocalProtocolError("receive_messages() needs a READY connection; use next_event()")
         frames = self._frames
         frames.feed(data)
+        native = self._native
+        if native is not None:
+            return self._receive_native(native)
         try:
             buf, pos = frames.view()
         except Exception:
@@ -215,6 +221,31 @@ class _Base:
         frames.consume(pos, len(out) + skipped)
         self.messages_in += len(out)
         return out
+
+    def _receive_native(self, native: NativeDecoder) -> list[Message | DecodeError]:
+        """``receive_messages`` through the compiled decoder: one C call cuts every frame and
+        builds the hot messages; every other frame comes back through ``_decode_frame``."""
+        frames = self._frames
+        out: list[Message | DecodeError] = []
+        buf, pos = frames.raw()
+        pos, count, refused = native.decode(buf, pos, frames.max_frame_size, out, self._decode_frame)
+        frames.consume(pos, count)
+        if refused:
+            self.state = State.ERROR
+            frames.refuse(refused)
+        self.messages_in += len(out)
+        return out
+
+    def _decode_frame(self, payload: bytes, out: list[Message | DecodeError]) -> None:
+        """One frame, as the loop of ``receive_messages`` decodes it: fast decoder, else generic."""
+        if payload[-1:] == b"\0":
+            fields = payload[:-1].split(b"\0")
+            try:  # KeyError: no fast decoder for this id (text)
+                out.append(self._fast_by_text[fields[0]](fields, self.server_version))
+                return
+            except Exception:  # noqa: BLE001 - the generic decoder reports the real error
+                pass
+        self._decode_slow(payload, out)
 
     def _decode_slow(self, payload: bytes, out: list[Message | DecodeError]) -> int:
         """Decode ``payload`` with the generic decoder into ``out``; 1 if it was skipped (unknown id)."""
@@ -282,6 +313,7 @@ class ClientConnection(_Base):
         max_version: int = MAX_SUPPORTED_VERSION,
         options: str = "",
         max_frame_size: int = MAX_FRAME_SIZE,
+        native: bool = True,
     ) -> None:
         if not MIN_SUPPORTED_VERSION <= min_version <= max_version <= MAX_SUPPORTED_VERSION:
             raise LocalProtocolError(
@@ -293,6 +325,7 @@ class ClientConnection(_Base):
         self.max_version = max_version
         self.options = options
         self.connection_time = ""
+        self._use_native = native
         self.next_valid_id: int | None = None
         self.accounts: tuple[str, ...] = ()
 
@@ -333,7 +366,20 @@ class ClientConnection(_Base):
         self.server_version = version
         self.connection_time = conn_time
         self.state = State.AWAIT_START
+        self.native = self._use_native
         return ServerHello(version, conn_time)
+
+    @property
+    def native(self) -> bool:
+        """True while ``receive_messages`` runs the compiled decoder (``ibkr.protocol.native``).
+        Setting it True asks for it (it stays False where the extension is not available);
+        False selects the pure-Python decoders. Both give the same messages."""
+        return self._native is not None
+
+    @native.setter
+    def native(self, value: bool) -> None:
+        self._use_native = value
+        self._native = plan_for(self.server_version) if value and self.server_version else None
 
     def _after_receive(self, msg: Message) -> None:
         if self.state is not State.STARTING:

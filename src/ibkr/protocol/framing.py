@@ -108,6 +108,12 @@ class FrameBuffer:
             return b"", pos
         return bytes(buf), pos
 
+    def raw(self) -> tuple[bytearray, int]:
+        """``(buffer, pos)``: the buffer itself (no copy) and the read offset, for a caller that
+        cuts frames in one pass without keeping a reference (the compiled decoder). Hand the
+        offset past the frames taken back with ``consume``."""
+        return self._buf, self._pos
+
     def consume(self, pos: int, count: int) -> None:
         """Record that the ``count`` frames before offset ``pos`` of ``view()``'s data were taken."""
         self._pos = pos
