@@ -34,6 +34,8 @@ from ibkr.protocol.messages.system import (
     StartApi,
 )
 
+pytestmark = pytest.mark.usefixtures("decoders")
+
 
 def test_client_hello_bytes() -> None:
     assert ClientConnection().initiate() == b"API\0" + frame(b"v176..200")

@@ -23,6 +23,8 @@ from ibkr.protocol.message import (
 from ibkr.protocol.messages.system import ManagedAccts, NextValidId
 from tests.protocol.samples import SAMPLES
 
+pytestmark = pytest.mark.usefixtures("decoders")
+
 VERSIONS = [176, 177, 178, 187, 190, 192, 194, 196, 199, 200]
 
 
