@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from operator import attrgetter
 
 from ibkr.protocol.messages.account import PortfolioValue, PositionData, PositionMulti
 from ibkr.protocol.messages.contracts import ContractDescription, ContractDetails
@@ -132,6 +133,14 @@ def _wire_order(o: Order) -> WireOrder:
     )  # fmt: skip
 
 
+#: the engine fields ``_wire_order`` reads (everything but the status, which is the order state's)
+_WIRE_FIELDS = attrgetter(
+    "order_id", "client_id", "perm_id", "action", "total_quantity", "order_type", "lmt_price", "aux_price", "tif",
+    "oca_group", "oca_type", "order_ref", "transmit", "parent_id", "outside_rth", "account", "filled",
+)  # fmt: skip
+_last_wire: tuple[tuple[object, ...], WireOrder] | None = None
+
+
 def _state(status: str) -> OrderState:
     m = UNSET_MARGIN
     return OrderState(
@@ -167,8 +176,17 @@ def open_order(o: Order) -> OpenOrder:
     state = _OPEN_STATES.get(o.status)
     if state is None:
         state = _OPEN_STATES[o.status] = _state(o.status)
+    # An order's acknowledgement is two OPEN_ORDERs (PreSubmitted, then Submitted) with the same
+    # order block: build it once (7 us) and share it while the fields it is made of are unchanged.
+    global _last_wire
+    key, last = _WIRE_FIELDS(o), _last_wire
+    if last is not None and last[0] == key:
+        wire = last[1]
+    else:
+        wire = _wire_order(o)
+        _last_wire = (key, wire)
     shares = f"{o.perm_id}.0/{o.account}/{o.total_quantity}"
-    return OpenOrder(contract=contract, order=_wire_order(o), order_state=state, shares_allocation=shares)
+    return OpenOrder(contract=contract, order=wire, order_state=state, shares_allocation=shares)
 
 
 def order_status(o: Order) -> OrderStatus:
