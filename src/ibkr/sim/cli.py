@@ -13,9 +13,12 @@ with --fault at start (applied once listening, in order) or typed on stdin with 
   delay-acks SECONDS            keep new orders PendingSubmit that long (0: off)
   stop-endpoint N / start-endpoint N   stop or start one endpoint (0 = the first --port)
   restart [keep-ids]            restart every endpoint (orders and fills kept; next ids roll back)
-  status                        one line per endpoint with its sessions
+  status                        every endpoint with its sessions, and the event loop
 
 A --fault value may use "=" or "," instead of spaces: --fault delay-acks=0.5, --fault notice=1100,1102.
+
+The simulator runs on uvloop when it is installed (``--loop auto``, as ``ibkr.runtime`` chooses);
+``--loop asyncio`` forces asyncio's own loop, ``--loop uvloop`` insists on uvloop.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from ibkr.runtime import run as run_loop
+from ibkr.runtime import loop_factory, loop_name
 from ibkr.sim.server import SimConfig, Simulator
 
 __all__ = ["add_arguments", "run", "COMMANDS", "execute"]
@@ -53,6 +56,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--fault", action="append", default=[], metavar="COMMAND", help="a fault command to apply at start")
     p.add_argument("--control-stdin", action="store_true", help="read fault commands from stdin, one per line")
+    p.add_argument(
+        "--loop",
+        choices=sorted(LOOPS),
+        default="auto",
+        help="event loop: auto (uvloop when installed, unless IBKR_LOOP=asyncio), uvloop, or asyncio's own",
+    )
 
 
 def _targets(words: list[str]) -> int | None:
@@ -119,10 +128,11 @@ async def _restart(sim: Simulator, w: list[str]) -> str:
 
 
 async def _status(sim: Simulator, w: list[str]) -> str:
-    return "; ".join(
+    endpoints = "; ".join(
         f"{ep.host}:{ep.port} {'up' if ep.running else 'down'} clients={sorted(ep.client_ids())}"
         for ep in sim.endpoints
     )
+    return f"{endpoints}; loop {loop_name()}"
 
 
 #: command word -> coroutine(sim, arguments) returning a one-line report
@@ -206,7 +216,25 @@ async def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _uvloop() -> Callable[[], asyncio.AbstractEventLoop]:
+    try:
+        import uvloop
+    except ImportError:
+        raise SystemExit("ibkr sim --loop uvloop: uvloop is not installed (pip install 'ibkr[uvloop]')") from None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
+#: --loop choice -> the event-loop factory it runs on
+LOOPS: dict[str, Callable[[], Callable[[], asyncio.AbstractEventLoop]]] = {
+    "auto": loop_factory,
+    "uvloop": _uvloop,
+    "asyncio": lambda: asyncio.new_event_loop,
+}
+
+
 def run(args: argparse.Namespace) -> int:
-    with contextlib.suppress(KeyboardInterrupt):
-        return run_loop(serve(args))
+    factory = LOOPS[getattr(args, "loop", "auto")]()
+    with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(serve(args))
     return 0
