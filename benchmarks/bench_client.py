@@ -3,12 +3,13 @@
 One simulator process (``python -m ibkr sim --port 0 --pacing-limit 0 --record-send-times FILE``)
 serves every library in the same run; the libraries run one after another, never at once.
 
-* **Order ack round trip**: from the call that places a resting limit order (BUY 1 AAPL at half
-  the bid, so it never fills) to the first OPEN_ORDER / ORDER_STATUS of that order, one order at a
-  time, ``--orders`` per library in ``--rounds`` interleaved rounds (the library order rotates, so
-  a load change on the machine hits every library alike), after ``--warmup`` orders each. Two
-  points are timed: **callback** (the library's first order callback for that order runs) and
-  **await** (the coroutine awaiting the acknowledgement resumes):
+* **Order ack round trip**: from the call that places a resting limit order (BUY 1 AAPL at 80% of
+  the bid, inside the simulator's price band, so it never fills) to the first OPEN_ORDER /
+  ORDER_STATUS of that order, one order at a time, ``--orders`` per library in ``--rounds``
+  interleaved rounds (the library order rotates, so a load change on the machine hits every
+  library alike), after ``--warmup`` orders each. Two points are timed: **callback** (the
+  library's first order callback for that order runs) and **await** (the coroutine awaiting the
+  acknowledgement resumes):
 
   - ibkr: ``IBKRClient.submit_order(contract, order)`` (it waits for the ack by default; the
     callback is ``client.events.on("order", ...)``). Client pacing off (``pacing_rate=0``).
@@ -39,7 +40,9 @@ simulator's send time of the acknowledging message (ibkr: of the last message of
 carried it; ib_async: of the OPEN_ORDER itself); not for ibapi.
 
 Run: ``python -m benchmarks.bench_client [--orders 500] [--rounds 5] [--seconds 10]
-[--tick-rate 1000] [--symbols 5] [--loop auto|asyncio|uvloop] [--skip ib_async ibapi] [--json]``.
+[--tick-rate 1000] [--symbols 5] [--loop auto|asyncio|uvloop] [--sim-loop auto|asyncio|uvloop]
+[--skip ib_async ibapi] [--json]`` (``--loop``: the libraries' loop; ``--sim-loop``: the
+simulator's, uvloop when installed by default).
 """
 
 from __future__ import annotations
@@ -498,6 +501,7 @@ async def run(args: argparse.Namespace, loop_name: str) -> dict[str, Any]:
         "python": sys.version.split()[0],
         "nproc": os.cpu_count(),
         "loop": loop_name,
+        "sim_loop": args.sim_loop,
         "orders": args.orders,
         "rounds": args.rounds,
         "warmup": args.warmup,
@@ -510,6 +514,7 @@ async def run(args: argparse.Namespace, loop_name: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         send_file = Path(tmp) / "send_times.csv"
         sim_args = ["--pacing-limit", "0", "--tick-rate", str(args.tick_rate), "--record-send-times", str(send_file)]
+        sim_args += ["--loop", args.sim_loop]
         async with sim_process(*sim_args) as port:
             client = await connect_ibkr(port)
             ib: Any = None
@@ -567,7 +572,8 @@ async def run(args: argparse.Namespace, loop_name: str) -> dict[str, Any]:
 def report(results: dict[str, Any]) -> None:
     libs = list(results["ack_us"])
     print(
-        f"Python {results['python']}, {results['nproc']} cores, loop {results['loop']}, "
+        f"Python {results['python']}, {results['nproc']} cores, loop {results['loop']} "
+        f"(simulator: --loop {results['sim_loop']}), "
         f"load {results['load_before']:.2f} -> {results['load_after']:.2f}"
     )
     print(
@@ -635,6 +641,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--tick-rate", type=float, default=1000.0, help="the simulator's market-data messages/s")
     ap.add_argument("--symbols", type=int, default=5, choices=range(1, len(SYMBOLS) + 1), metavar="1..10")
     ap.add_argument("--loop", default="auto", choices=["auto", "asyncio", "uvloop"])
+    ap.add_argument(
+        "--sim-loop", default="auto", choices=["auto", "asyncio", "uvloop"], help="the simulator's event loop"
+    )
     ap.add_argument("--skip", nargs="*", default=[], choices=["ib_async", "ibapi"])
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
