@@ -23,7 +23,8 @@ tuples).
 
 Run: ``python -m benchmarks.bench_stream [--rate 50000] [--seconds 60] [--depth] [--typed]
 [--batch-size 100] [--batch-timeout-ms 0] [--skip-ib-async] [--memory-symbols 1000]
-[--buffer-size 10000] [--json]``.
+[--buffer-size 10000] [--symbols 100] [--json]``; ``--feed-only STEPS`` measures only the
+simulator's production rate in this process (``feed_phase``).
 """
 
 from __future__ import annotations
@@ -162,7 +163,12 @@ async def ibkr_phase(port: int, args: argparse.Namespace, results: dict[str, Any
     await client.get_server_time()
     received = probe.conn.messages_in
     await client.aclose()
+    # the benchmark's own records grow during the run (3 int64 per callback call, 2 dict entries
+    # per read): reported so that the stream's own memory can be told apart from them
+    records = sum(a.buffer_info()[1] * a.itemsize for a in (probe.recv, probe.cb, probe.count))
+    records += sys.getsizeof(probe.read_start) + sys.getsizeof(probe.read_len) + 32 * 2 * len(probe.read_start)
     return {
+        "bench_records_mb": round(records / 2**20, 1),
         "probe": probe,
         "received": received,
         "messages_per_s": (m1 - m0) / dt,
@@ -232,6 +238,40 @@ def memory_phase(symbols: int, buffer_size: int) -> dict[str, float]:
         s.depth_ring = DepthRing(buffer_size, s.symbol)
     everything = rss() - before
     return {"trades+quotes": round(l1 / 1e6, 1), "trades+quotes+depth": round(everything / 1e6, 1)}
+
+
+def feed_phase(symbols: int, steps: int) -> dict[str, float]:
+    """The simulator's own production rate, in this process: ``steps`` feed steps round robin over
+    ``symbols`` instruments with one L1 subscriber each (the lean step: no depth subscriber, no
+    orders), then the messages encoded and framed as ``SimSession.flush`` does."""
+    from ibkr.protocol.framing import frame
+    from ibkr.protocol.message import encode_payload
+    from ibkr.sim import SimConfig, Simulator
+    from ibkr.sim.feed import L1
+
+    sim = Simulator(SimConfig(ports=(0,), symbols=symbols))
+    sent: list[Any] = []
+
+    class Outbox:  # what the feed calls on a session, without a socket
+        market_data_type = 1
+        send_many, send = sent.extend, sent.append
+
+    outbox: Any = Outbox()
+    for n, inst in enumerate(sim.exchange.universe):
+        sim.feed._add("mkt", sim.feed.l1, L1(outbox, n + 1, inst, False))
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        sim.feed._step_next()
+    t1 = time.perf_counter()
+    b"".join([frame(encode_payload(m, 200)) for m in sent])
+    t2 = time.perf_counter()
+    n = len(sent)
+    return {
+        "messages": n,
+        "step_us_per_msg": round((t1 - t0) / n * 1e6, 2),
+        "encode_us_per_msg": round((t2 - t1) / n * 1e6, 2),
+        "msg_per_s": round(n / (t2 - t0)),
+    }
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -306,7 +346,10 @@ def report(r: dict[str, Any]) -> None:
     sp = k["send_spread_in_read_us"]
     print(f"  messages per read {k['messages_per_read']:.0f}; send-time spread inside a read p99 {sp['p99']:.0f} us")
     rs = k["rss_mb"]
-    print(f"  RSS MB per second: first {rs[0]}, min {min(rs)}, max {max(rs)}, last {rs[-1]}")
+    print(
+        f"  RSS MB per second: first {rs[0]}, min {min(rs)}, max {max(rs)}, last {rs[-1]} "
+        f"(the benchmark's own records: {k['bench_records_mb']} MB)"
+    )
     if "ib_async" in r:
         a = r["ib_async"]
         print(f"ib_async: {a['messages_per_s']:,.0f} msg/s received, {a['tick_updates_per_s']:,.0f} ticks/s in tickers")
@@ -327,7 +370,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--skip-ib-async", action="store_true")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--memory-only", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--feed-only", type=int, metavar="STEPS", help="only the simulator's in-process production rate")
     args = ap.parse_args(argv)
+    if args.feed_only:
+        feed = feed_phase(args.symbols, args.feed_only)
+        print(json.dumps(feed))
+        return feed
     if args.memory_only:
         mem = memory_phase(args.memory_symbols, args.buffer_size)
         print(json.dumps(mem))
