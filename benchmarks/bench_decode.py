@@ -6,7 +6,9 @@ The input is a stream of server messages in the mix of a busy market-data sessio
 ib_async speaks), then cut into reads of a fixed size, as a socket would deliver them.
 
 * ibkr: ``ClientConnection.receive_messages`` (frame buffer with a read offset + typed messages),
-  plus one handler call per message through a dict keyed by message class.
+  plus one handler call per message through a dict keyed by message class, as a client gets it
+  by default: with the compiled decoder (``ibkr.protocol.native``) where it is built.
+* ibkr-py: the same with ``ClientConnection(native=False)``: the pure-Python decoders.
 * ib_async: ``Client._onSocketHasData`` (its framing) and its ``Decoder`` with a wrapper whose
   methods do nothing (so only decoding is measured, not its Ticker bookkeeping).
 * official client: ``comm.read_msg`` framing as its reader thread does it, then
@@ -40,7 +42,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from ibkr.protocol import NEED_DATA, ClientConnection, ServerConnection
+from ibkr.protocol import NEED_DATA, ClientConnection, ServerConnection, native
 from ibkr.protocol.message import Message
 from ibkr.protocol.messages import (
     ExecutionData,
@@ -191,8 +193,8 @@ def chunks(data: bytes, size: int) -> list[bytes]:
 # --- the three decoders ----------------------------------------------------------------------
 
 
-def run_ibkr(reads: list[bytes]) -> Counter[str]:
-    client, server = ClientConnection(max_version=SV), ServerConnection()
+def run_ibkr(reads: list[bytes], use_native: bool = True) -> Counter[str]:
+    client, server = ClientConnection(max_version=SV, native=use_native), ServerConnection()
     server.receive_data(client.initiate())
     server.next_event()
     client.receive_data(server.accept("t"))
@@ -307,7 +309,7 @@ _EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
 
 def expected_calls(msgs: list[Message], library: str) -> Counter[str]:
     per_class = Counter(type(m).__name__ for m in msgs)
-    if library == "ibkr":
+    if library.startswith("ibkr"):
         return per_class
     out: Counter[str] = Counter()
     for cls, n in per_class.items():
@@ -325,8 +327,13 @@ class _LogCounter(logging.Handler):
         self.records += 1
 
 
+def run_ibkr_python(reads: list[bytes]) -> Counter[str]:
+    return run_ibkr(reads, use_native=False)
+
+
 RUNNERS: dict[str, Callable[[list[bytes]], Counter[str]]] = {
     "ibkr": run_ibkr,
+    "ibkr-py": run_ibkr_python,
     "ib_async": run_ib_async,
     "ibapi": run_ibapi,
 }
@@ -382,7 +389,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--messages", type=int, default=1_000_000)
     ap.add_argument("--read-size", type=int, default=65536)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--skip", nargs="*", default=[], choices=["ib_async", "ibapi"])
+    ap.add_argument("--skip", nargs="*", default=[], choices=["ibkr-py", "ib_async", "ibapi"])
     ap.add_argument("--by-type", action="store_true", help="also time each message type alone")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -396,7 +403,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "server_version": SV,
         "python": sys.version.split()[0],
     }
-    libraries = ["ibkr", *(lib for lib in ("ib_async", "ibapi") if lib not in args.skip)]
+    # "ibkr" is what a client gets by default: the compiled decoder where it is built;
+    # "ibkr-py" the pure-Python decoders (the same as "ibkr" where the extension is not built)
+    results["native"] = native.ENABLED
+    skip = set(args.skip) | (set() if native.ENABLED else {"ibkr-py"})
+    libraries = ["ibkr", *(lib for lib in ("ibkr-py", "ib_async", "ibapi") if lib not in skip)]
     expected = {lib: expected_calls(msgs, lib) for lib in libraries}
     samples = _per_type_samples(msgs, 20_000) if args.by_type else {}
     # The input messages are not needed while timing: drop them and freeze what is left, so that
@@ -414,7 +425,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return results
     print(
         f"{args.messages:,} messages, {len(data):,} bytes, reads of {args.read_size} bytes, sv {SV}, "
-        f"Python {results['python']}"
+        f"Python {results['python']}, compiled decoder {'on' if native.ENABLED else 'off (not built)'}"
     )
     print(f"{'decoder':<12}{'msg/s':>14}{'ibkr is':>12}")
     for name in libraries:
