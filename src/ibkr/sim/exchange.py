@@ -66,6 +66,8 @@ ContractRef = ContractQuery | Instrument | int
 _NO_CONTRACT = "No security definition has been found for the request"
 _REJECTED = "Order rejected - reason:"
 _PERM_BASE = 1_000_000_000
+#: the currency rates when every amount is in USD (read only)
+_USD_ONLY: dict[str, float] = {"USD": 1.0}
 
 
 class Exchange:
@@ -249,7 +251,9 @@ class Exchange:
         # margin and net liquidation read the marks of the account's positions and of this order's
         # instrument only: price those, not the whole universe, on every order
         marks = {con_id: prices[con_id].quote.mid for con_id in (*account.positions, inst.con_id)}
-        rates = self.rates()
+        # ... and the rates of the currencies involved: none but USD (1.0) for a USD-only account
+        currencies = {inst.currency, *account.cash, *(p.instrument.currency for p in account.positions.values())}
+        rates = self.rates() if currencies - _USD_ONLY.keys() else _USD_ONLY
         before, _ = account.margin(marks, rates)
         after, _ = account.margin(marks, rates, {inst.con_id: (inst, order.total_quantity * order.sign)})
         equity = account.net_liquidation(marks, rates)
