@@ -4,6 +4,13 @@
 switches the stream to the hot path: every read goes through ``ClientConnection.receive_messages``
 and the whole batch is handed to ``on_messages`` in the socket's callback (no queue, no thread).
 
+One exception keeps an order's acknowledgement quick: when one of the first frames of a read is an
+ORDER_STATUS and more frames follow it, the read is decoded and delivered up to and including that
+ORDER_STATUS at once, and the rest on the next loop iteration (before any later read). A coroutine
+awaiting the order (``submit_order``, ``wait_ack``) then resumes before the rest is decoded: TWS
+writes an order's PreSubmitted and Submitted OPEN_ORDER + ORDER_STATUS pairs back to back, and
+decoding the second pair first costs the awaiting code ~0.1 ms. Order among messages is kept.
+
 ``send`` encodes at once, so a message the negotiated version cannot carry fails before anything
 is queued, then passes the frame through the session's pacer (orders first). The session answers
 its own heartbeats (REQ_CURRENT_TIME round trips, matched first-in first-out) and keeps the
@@ -30,7 +37,7 @@ from ibkr.errors import (
 )
 from ibkr.metrics import LatencyHistogram
 from ibkr.protocol import NEED_DATA, ClientConnection, ConnectionReady, ServerHello, State
-from ibkr.protocol.ids import MAX_SUPPORTED_VERSION, MIN_SUPPORTED_VERSION
+from ibkr.protocol.ids import MAX_SUPPORTED_VERSION, MIN_SUPPORTED_VERSION, In
 from ibkr.protocol.message import ClientMessage, Message
 from ibkr.protocol.messages.system import CurrentTime, ErrMsg, ReqCurrentTime
 from ibkr.transport.pacing import AsyncPacer, Priority
@@ -42,6 +49,28 @@ __all__ = ["Endpoint", "Session", "SessionStats", "Received"]
 Received = Sequence[Message | DecodeError]
 
 _CLIENT_ID_IN_USE = 326
+#: the start of an ORDER_STATUS payload in the text protocol (id, NUL)
+_ORDER_STATUS_HEAD = b"%d\0" % In.ORDER_STATUS
+#: how many frames at the start of a read are looked at for an ORDER_STATUS to cut after
+_CUT_PEEK = 4
+
+
+def _cut_after_status(data: memoryview) -> int:
+    """The end of the first ORDER_STATUS frame among the first ``_CUT_PEEK`` frames of ``data``
+    (which starts on a frame boundary) when more bytes follow it; 0 otherwise."""
+    pos, size = 0, len(data)
+    head = _ORDER_STATUS_HEAD
+    width = len(head)
+    for _ in range(_CUT_PEEK):
+        if size - pos < 4:
+            return 0
+        end = pos + 4 + int.from_bytes(data[pos : pos + 4], "big")
+        if end >= size:
+            return 0  # the last frame of the read (or a partial one): nothing to put off
+        if data[pos + 4 : pos + 4 + width] == head:
+            return end
+        pos = end
+    return 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +137,8 @@ class Session:
         self.ready: ConnectionReady | None = None
         self.closed = asyncio.Event()
         self.close_reason: Exception | None = None
+        #: the rest of a read cut after an ORDER_STATUS, decoded on the next loop iteration
+        self._deferred: bytes | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -234,6 +265,25 @@ class Session:
             self._stream.abort()
 
     def _on_data(self, data: memoryview) -> None:
+        if self._deferred is not None:
+            self._receive_deferred()  # an earlier read's rest goes first (order is kept)
+        # Cut only a read that starts on a frame boundary (nothing buffered from the last one).
+        # ``_frames.buffered`` is the protocol core's count of bytes not yet framed.
+        cut = _cut_after_status(data) if not self.conn._frames.buffered else 0
+        if not cut:
+            self._receive(data)
+            return
+        self._deferred = bytes(data[cut:])  # the stream reuses its read buffer: copy the rest
+        self._receive(data[:cut])
+        # scheduled after the head was delivered: the coroutines it woke run first
+        asyncio.get_running_loop().call_soon(self._receive_deferred)
+
+    def _receive_deferred(self) -> None:
+        rest, self._deferred = self._deferred, None
+        if rest is not None and self.conn.state is State.READY:  # not after the frame layer broke
+            self._receive(memoryview(rest))
+
+    def _receive(self, data: memoryview) -> None:
         try:
             msgs = self.conn.receive_messages(data)
         except ProtocolError as exc:  # the frame layer broke: this connection is finished
@@ -265,6 +315,8 @@ class Session:
         return out
 
     def _on_stream_close(self, exc: Exception | None) -> None:
+        if self._deferred is not None:
+            self._receive_deferred()  # what arrived before the close is delivered before it
         reason = self.close_reason or exc
         self.close_reason = reason
         self.closed.set()
