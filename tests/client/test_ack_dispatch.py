@@ -20,7 +20,7 @@ from ibkr.protocol.messages.orders import OrderStatus
 from ibkr.protocol.order_models import Order
 from ibkr.sim import translate
 from ibkr.sim.clock import ManualClock
-from ibkr.transport.session import Received, Session
+from ibkr.transport.session import Received, Session, _cut_after_status
 from tests.client.helpers import connected_client, running_sim
 from tests.simfix import until
 
@@ -124,3 +124,29 @@ async def test_submit_order_resumes_before_the_submitted_pair_is_dispatched() ->
         assert [type(m) for b in seen.batches for m in b] == [OpenOrder, OrderStatus]
         assert await wait == "PreSubmitted"  # the waiter ran before the Submitted pair was dispatched
         assert handle.status == "Submitted" and [len(b) for b in seen.batches] == [2, 2]
+
+
+def _frames(*payloads: bytes) -> memoryview:
+    return memoryview(b"".join(frame(p) for p in payloads))
+
+
+@pytest.mark.parametrize(
+    ("payloads", "cut_after"),
+    [
+        ((b"3\0a\0", b"1\0b\0"), 1),  # ORDER_STATUS first, more follows
+        ((b"5\0a\0", b"3\0a\0", b"5\0b\0", b"3\0b\0"), 2),  # an acknowledgement: after the first pair
+        ((b"1\0", b"1\0", b"1\0", b"3\0a\0", b"1\0"), 4),  # the 4th frame is still looked at
+        ((b"1\0", b"1\0", b"1\0", b"1\0", b"3\0a\0", b"1\0"), 0),  # the 5th is not
+        ((b"1\0", b"3\0a\0"), 0),  # the status ends the read: nothing to put off
+        ((b"30\0a\0", b"1\0"), 0),  # id 30, not 3
+        ((b"3", b"1\0"), 0),  # a payload too short to be an ORDER_STATUS
+        ((b"4\0a\0", b"3\0a\0"), 0),
+    ],
+)
+def test_where_a_read_is_cut(payloads: tuple[bytes, ...], cut_after: int) -> None:
+    data = _frames(*payloads)
+    expected = len(_frames(*payloads[:cut_after])) if cut_after else 0
+    assert _cut_after_status(data) == expected
+    if cut_after:
+        assert _cut_after_status(data[: expected + 2]) == expected  # the next frame may be partial
+        assert _cut_after_status(data[: expected - 1]) == 0  # the status frame itself partial

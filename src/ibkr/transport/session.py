@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+import struct
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -49,25 +50,25 @@ __all__ = ["Endpoint", "Session", "SessionStats", "Received"]
 Received = Sequence[Message | DecodeError]
 
 _CLIENT_ID_IN_USE = 326
-#: the start of an ORDER_STATUS payload in the text protocol (id, NUL)
-_ORDER_STATUS_HEAD = b"%d\0" % In.ORDER_STATUS
+#: the first byte of an ORDER_STATUS payload in the text protocol (its id, one digit, then NUL)
+_ORDER_STATUS_ID = ord(str(int(In.ORDER_STATUS)))
 #: how many frames at the start of a read are looked at for an ORDER_STATUS to cut after
 _CUT_PEEK = 4
+_frame_size = struct.Struct(">I").unpack_from
 
 
 def _cut_after_status(data: memoryview) -> int:
     """The end of the first ORDER_STATUS frame among the first ``_CUT_PEEK`` frames of ``data``
     (which starts on a frame boundary) when more bytes follow it; 0 otherwise."""
     pos, size = 0, len(data)
-    head = _ORDER_STATUS_HEAD
-    width = len(head)
     for _ in range(_CUT_PEEK):
-        if size - pos < 4:
+        if size - pos < 6:
             return 0
-        end = pos + 4 + int.from_bytes(data[pos : pos + 4], "big")
+        length: int = _frame_size(data, pos)[0]
+        end = pos + 4 + length
         if end >= size:
             return 0  # the last frame of the read (or a partial one): nothing to put off
-        if data[pos + 4 : pos + 4 + width] == head:
+        if length >= 2 and data[pos + 4] == _ORDER_STATUS_ID and data[pos + 5] == 0:
             return end
         pos = end
     return 0
