@@ -8,7 +8,10 @@
   delete rows; emptied on error 317 (TWS resets the book) and after a reconnect.
 * Tick-by-tick data is a plain ``Subscription`` of the typed TICK_BY_TICK messages.
 * Ticks and depth rows whose request id is neither a Ticker's nor a book's go, raw, to the plain
-  ``Subscription`` of that id (how ``ibkr.stream`` sees every update).
+  ``Subscription`` of that id, or straight to the function ``route_raw`` set for it (how
+  ``ibkr.stream`` sees every update: one call per message, no subscription bookkeeping).
+  ``read_hooks`` run at the end of every received batch (socket read), after the tickers and
+  books were published: the data stream delivers there, in the socket callback.
 
 Tickers and books notify once per received batch, after every message of the batch is applied, so
 callbacks and iterators always see a consistent state (bid and ask of the same batch together).
@@ -22,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from ibkr.client.base import ClientBase
@@ -114,6 +118,12 @@ class MarketDataMixin(ContractsMixin, ClientBase):
         self._dirty: list[LiveData] = []
         self._md_type = 0
         self._tick_cb_hist = self.latency.histogram(TICK_TO_CALLBACK)
+        #: request id -> where its raw ticks and depth rows go (``route_raw``)
+        self._sinks: dict[int, Callable[[Any], None]] = {}
+        #: called with no argument at the end of every received batch (``on_messages``)
+        self.read_hooks: list[Callable[[], None]] = []
+        #: True while a received batch is being dispatched (the read hooks will run after it)
+        self.dispatching = False
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -227,6 +237,15 @@ class MarketDataMixin(ContractsMixin, ClientBase):
         self._books.pop(book.req_id, None)
         self._detach(book)
 
+    def route_raw(self, sub: Subscription[Any], fn: Callable[[Any], None]) -> None:
+        """Send the raw ticks and depth rows of ``sub``'s request id to ``fn`` (in the socket
+        callback), instead of through ``sub.push``: its callbacks and iterators then see only
+        its ``Gap`` items, and ``sub.count`` does not count the routed messages. The route ends
+        when the subscription does."""
+        rid = sub.req_id
+        self._sinks[rid] = fn
+        sub.on_close.append(lambda exc: self._sinks.pop(rid, None))
+
     # --- plumbing -------------------------------------------------------------------------------
 
     def _attach(self, live: LiveData, sub: Subscription[Any]) -> None:
@@ -272,7 +291,11 @@ class MarketDataMixin(ContractsMixin, ClientBase):
                     self.events.emit("callback_error", exc)
 
     def on_messages(self, slot: int, msgs: Received) -> None:
-        super().on_messages(slot, msgs)
+        self.dispatching = True
+        try:
+            super().on_messages(slot, msgs)
+        finally:
+            self.dispatching = False
         dirty = self._dirty
         if dirty:
             self._dirty = []
@@ -283,6 +306,8 @@ class MarketDataMixin(ContractsMixin, ClientBase):
                 if isinstance(live, Ticker):
                     live.time = wall
                 self._publish(live, batch_ns)
+        for hook in self.read_hooks:
+            hook()
 
     async def on_session_up(self, slot: int, session: Session, first: bool) -> None:
         # TWS forgets the market data type with the connection; it must precede the resent requests
@@ -317,7 +342,11 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def _on_tick_price(self, slot: int, m: TickPrice) -> None:
         t = self._tickers.get(m.req_id)
         if t is None:
-            self._raw(m)
+            sink = self._sinks.get(m.req_id)
+            if sink is not None:
+                sink(m)
+            else:
+                self._raw(m)
             return
         s = PRICE_SLOTS.get(m.tick_type)
         if s is None:
@@ -335,7 +364,11 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def _on_tick_size(self, slot: int, m: TickSize) -> None:
         t = self._tickers.get(m.req_id)
         if t is None:
-            self._raw(m)
+            sink = self._sinks.get(m.req_id)
+            if sink is not None:
+                sink(m)
+            else:
+                self._raw(m)
             return
         s = SIZE_SLOTS.get(m.tick_type)
         if s is None:
@@ -350,7 +383,11 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def _on_tick_string(self, slot: int, m: TickString) -> None:
         t = self._tickers.get(m.req_id)
         if t is None:
-            self._raw(m)
+            sink = self._sinks.get(m.req_id)
+            if sink is not None:
+                sink(m)
+            else:
+                self._raw(m)
             return
         s = STRING_SLOTS.get(m.tick_type)
         try:
@@ -366,7 +403,11 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def _on_tick_generic(self, slot: int, m: TickGeneric) -> None:
         t = self._tickers.get(m.req_id)
         if t is None:
-            self._raw(m)
+            sink = self._sinks.get(m.req_id)
+            if sink is not None:
+                sink(m)
+            else:
+                self._raw(m)
             return
         s = GENERIC_SLOTS.get(m.tick_type)
         try:
@@ -381,7 +422,11 @@ class MarketDataMixin(ContractsMixin, ClientBase):
 
     def _raw(self, m: TickPrice | TickSize | TickString | TickGeneric | MarketDepth | MarketDepthL2) -> None:
         """A tick or depth row of no Ticker / DepthBook: to the plain subscription of its request
-        id, if any (``ibkr.stream`` subscribes that way to see every raw update)."""
+        id, if any, or to its ``route_raw`` function."""
+        sink = self._sinks.get(m.req_id)
+        if sink is not None:
+            sink(m)
+            return
         sub = self._subs.get(m.req_id)
         if sub is not None:
             sub.push(m)
@@ -419,7 +464,11 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def _on_market_depth(self, slot: int, m: MarketDepth) -> None:
         b = self._books.get(m.req_id)
         if b is None:
-            self._raw(m)
+            sink = self._sinks.get(m.req_id)
+            if sink is not None:
+                sink(m)
+            else:
+                self._raw(m)
             return
         b.apply(m.position, m.operation, m.side, m.price, m.size)
         if not b._dirty:
@@ -429,7 +478,11 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def _on_market_depth_l2(self, slot: int, m: MarketDepthL2) -> None:
         b = self._books.get(m.req_id)
         if b is None:
-            self._raw(m)
+            sink = self._sinks.get(m.req_id)
+            if sink is not None:
+                sink(m)
+            else:
+                self._raw(m)
             return
         b.apply(m.position, m.operation, m.side, m.price, m.size, m.market_maker)
         if not b._dirty:

@@ -1,9 +1,12 @@
 """One subscription of a data stream: its filters, bars, pending updates and delivery.
 
-A ``StreamSubscription`` gets the updates of its symbol from the socket callback (``trade`` /
-``quote`` / ``depth`` / ``gap``), filters them, feeds its bars and VWAP, and queues them in its
-``Pending`` buffer. Delivery happens later, in the stream's flush step (``service``), never inside
-the socket callback:
+A ``StreamSubscription`` gets its symbol's updates in the stream's delivery step (``take_in``:
+the symbol's updates since the last step, in order), drops the kinds it does not want, filters
+them, feeds its bars and VWAP, and delivers what is due. The delivery step runs in the socket
+callback, after the client has dispatched the messages it delivers (see ``IBKRDataStream``). A
+subscription without filters or bars whose batches are due at once (``batch_timeout_ms=0``) and
+that has nothing waiting gets the list as it came, without going through ``Pending``; anything
+else is queued in ``Pending`` (batching, conflation, overflow) and delivered when due:
 
 * a **callback** is called with ``{'type': 'tick', 'symbol': s, 'updates': [...]}`` and then
   (unless ``snapshots=False``) ``{'type': 'snapshot', 'symbol': s, 'snapshot': snap}``. A sync
@@ -25,11 +28,12 @@ import logging
 import time
 import types
 from collections.abc import Callable, Coroutine, Generator
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ibkr.stream.aggregate import BarAggregator, Filter, Vwap
 from ibkr.stream.batching import Pending
-from ibkr.stream.events import DataType
+from ibkr.stream.events import DEPTH, QUOTE, TRADE, DataType
 from ibkr.stream.stats import SubscriptionStatistics
 
 if TYPE_CHECKING:
@@ -43,6 +47,16 @@ log = logging.getLogger("ibkr.stream")
 Callback = Callable[[dict[str, Any]], Any]
 
 iscoroutine = asyncio.iscoroutine
+_COROUTINE = types.CoroutineType
+
+#: kind -> what the filters read of an update: (price, size) of a trade, (bid, ask) of a quote,
+#: the price of a depth row; for tuple updates and for the dataclasses
+_TUPLE_FIELDS: dict[str, Callable[[Any], Any]] = {
+    TRADE: itemgetter(2, 3), QUOTE: itemgetter(2, 3), DEPTH: itemgetter(5)
+}  # fmt: skip
+_TYPED_FIELDS: dict[str, Callable[[Any], Any]] = {
+    TRADE: attrgetter("price", "size"), QUOTE: attrgetter("bid", "ask"), DEPTH: attrgetter("price")
+}  # fmt: skip
 
 
 @types.coroutine
@@ -88,13 +102,17 @@ class StreamSubscription:
         "closed",
         "data_types",
         "delivered",
+        "direct_max",
         "event",
         "filter",
         "filtered",
         "marked",
         "max_batch",
         "n_bars",
+        "ordered",
         "pending",
+        "plain",
+        "skip",
         "snapshots",
         "state",
         "stream",
@@ -139,6 +157,15 @@ class StreamSubscription:
         self.busy = False
         self.closed = False
         self.marked = False
+        #: update kinds the symbol builds that this one does not want; no filter, no bars, no skip
+        self.skip: frozenset[str] = frozenset()
+        self.plain = False
+        #: a callback whose batches are due at once (batching with batch_timeout_ms=0)
+        direct = callback is not None and cfg.batch_timeout_ms == 0 and cfg.conflation_ms == 0
+        #: the longest list delivered as it comes (0: never; a batch waits in Pending first)
+        self.direct_max = min(cfg.batch_size, max_pending) if direct else 0
+        #: batches keep arrival order (no conflation: neither by interval nor by overflow)
+        self.ordered = cfg.conflation_ms == 0 and overflow_policy != "conflate"
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
         self.delivered = 0
@@ -170,41 +197,71 @@ class StreamSubscription:
             bars=self.n_bars,
         )
 
-    # --- from the symbol (socket callback) -----------------------------------------------------
+    # --- from the symbol (the stream's delivery step) ------------------------------------------
 
-    def push(self, u: Any, now: int) -> None:
-        if not self.marked:
-            self.stream._mark(self)
-        self.pending.add(u, now)
+    def refresh(self, kinds: frozenset[str]) -> None:
+        """``kinds``: the update kinds the symbol now builds; note the ones this one skips and
+        whether every update can go straight through (no filter, no bars)."""
+        mine = {TRADE if d is DataType.TRADES else QUOTE if d is DataType.QUOTES else DEPTH for d in self.data_types}
+        self.skip = kinds - mine
+        self.plain = not self.filter.active and self.bars is None and not self.skip
 
-    def trade(self, u: Any, price: float, size: float, now: int) -> None:
-        if self.filter.active and not self.filter.trade_ok(price, size):
-            self.filtered += 1
+    def take_in(self, batch: list[Any], notional: float, volume: float, now: int) -> None:
+        """The symbol's updates since the last step (in order; this subscription owns the list):
+        filter, aggregate, queue, and deliver what is due."""
+        if self.closed:
             return
-        self.vwap_meter.add(price, size)
-        if self.bars is not None:
-            done = self.bars.add(price, size, (now + self.stream.wall_offset_ns) / 1e9)
-            if done is not None:
-                done.recv_ns = now
-                self.n_bars += 1
-                self.push(self.stream._bar_update(done), now)
-        if not self.marked:  # push(), inlined: one call less per update
+        p = self.pending
+        if self.plain:
+            if volume:
+                vw = self.vwap_meter
+                vw.notional += notional
+                vw.volume += volume
+            if p.first_ns < 0 and len(batch) <= self.direct_max and not self.busy:
+                # the common case: nothing waits, due at once, fits one batch: deliver this list
+                self._deliver(batch)
+                return
+            add = p.add
+            recv = self.stream._recv_of
+            for u in batch:
+                add(u, recv(u))
+        else:
+            self._accept(batch)
+        self.service(now)
+        if p.first_ns >= 0 and not self.busy and not self.marked:
             self.stream._mark(self)
-        self.pending.add(u, now)
 
-    def quote(self, u: Any, bid: float | None, ask: float | None, now: int) -> None:
-        if self.filter.price_band is not None and not self.filter.quote_ok(bid, ask):
-            self.filtered += 1
-            return
-        if not self.marked:
-            self.stream._mark(self)
-        self.pending.add(u, now)
-
-    def depth(self, u: Any, price: float, now: int) -> None:
-        if self.filter.price_band is not None and not self.filter.price_ok(price):
-            self.filtered += 1
-            return
-        self.push(u, now)
+    def _accept(self, batch: list[Any]) -> None:
+        """The filtered path: per update, its kind decides (skipped kinds, filters, bars)."""
+        flt, bars, skip, vwap = self.filter, self.bars, self.skip, self.vwap_meter
+        band = flt.price_band
+        add, kind_of, recv = self.pending.add, self.stream._kind_of, self.stream._recv_of
+        fields = _TUPLE_FIELDS if self.stream.tuples else _TYPED_FIELDS
+        for u in batch:
+            kind = kind_of(u)
+            if kind in skip:
+                continue
+            now = recv(u)
+            if kind == TRADE:
+                price, size = fields[TRADE](u)
+                if flt.active and not flt.trade_ok(price, size):
+                    self.filtered += 1
+                    continue
+                vwap.add(price, size)
+                if bars is not None:
+                    done = bars.add(price, size, (now + self.stream.wall_offset_ns) / 1e9)
+                    if done is not None:
+                        done.recv_ns = now
+                        self.n_bars += 1
+                        add(self.stream._bar_update(done), now)
+            elif kind == QUOTE:
+                if band is not None and not flt.quote_ok(*fields[QUOTE](u)):
+                    self.filtered += 1
+                    continue
+            elif kind == DEPTH and band is not None and not flt.price_ok(fields[DEPTH](u)):
+                self.filtered += 1
+                continue
+            add(u, now)
 
     # --- delivery (the stream's flush step, or the busy task) -----------------------------------
 
@@ -222,7 +279,7 @@ class StreamSubscription:
             batch = take(now)
             if batch is None:
                 return
-            self._deliver(batch, now)
+            self._deliver(batch)
             if self.busy or p.first_ns < 0:
                 return
 
@@ -233,7 +290,7 @@ class StreamSubscription:
         self.delivered += n
         if n > self.max_batch:
             self.max_batch = n
-        self.stream._account(batch, n, now)
+        self.stream._account(batch, n, now, self.ordered)
 
     def _messages(self, batch: list[Any]) -> list[dict[str, Any]]:
         msgs: list[dict[str, Any]] = [{"type": "tick", "symbol": self.symbol, "updates": batch}]
@@ -241,8 +298,14 @@ class StreamSubscription:
             msgs.append({"type": "snapshot", "symbol": self.symbol, "snapshot": self.state.snapshot()})
         return msgs
 
-    def _deliver(self, batch: list[Any], now: int) -> None:
-        self.account(batch, now)
+    def _deliver(self, batch: list[Any]) -> None:
+        n = len(batch)  # account(), inlined
+        self.batches += 1
+        self.delivered += n
+        if n > self.max_batch:
+            self.max_batch = n
+        # the latency of each update: its read's receive time -> the start of this call
+        self.stream._account(batch, n, time.monotonic_ns(), self.ordered)
         cb = self.callback
         assert cb is not None
         if not self.snapshots:
@@ -250,7 +313,7 @@ class StreamSubscription:
             msg = {"type": "tick", "symbol": self.symbol, "updates": batch}
             try:
                 r = cb(msg)
-                if r is None or not iscoroutine(r):
+                if r is None or (type(r) is not _COROUTINE and not iscoroutine(r)):
                     return
                 yielded = r.send(None)
             except StopIteration:

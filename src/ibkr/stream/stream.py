@@ -3,10 +3,14 @@
 Per symbol, one REQ_MKT_DATA (trades and quotes) and / or one REQ_MKT_DEPTH (depth) go through
 the client's ``_subscribe``, which puts each on the least-loaded connection of the gateway pool,
 sends it again after a reconnect or failover, and pushes a ``Gap`` marker (delivered to every
-consumer as a ``Gap`` update). The raw messages land in a ``SymbolState`` (snapshot, book, rings)
-in the socket callback; consumers queue what they accept; one flush per socket read (scheduled
-with ``call_soon``, so it runs after the reader returned) and one timer for the earliest due
-batch deliver it. See docs/stream.md.
+consumer as a ``Gap`` update). The client routes the raw messages of those request ids straight
+to a ``SymbolState`` (snapshot, book, rings, the updates since the last delivery step) in the
+socket callback. Delivery happens in the socket callback too, once the client has dispatched the
+messages concerned: at the end of each read (the client's read hook), and within a long read as
+soon as ``FLUSH_SYMBOLS`` symbols have updates and another symbol's first update arrives (so the
+first symbols of a read do not wait for its last message). Outside a read (a reconnect's
+``Gap``), one ``call_soon`` step delivers; one timer covers the earliest batch not yet due.
+See docs/stream.md.
 
 ``use_native_parsing``: the client always decodes with the protocol core's fast decoders (there
 is no other native parser to switch on). True makes the stream's own path lighter: updates are
@@ -17,6 +21,7 @@ typed events; ``ibkr.stream.typed`` converts one). False delivers the typed data
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -41,6 +46,10 @@ from ibkr.stream.symbol import SymbolState
 __all__ = ["IBKRDataStream"]
 
 log = logging.getLogger("ibkr.stream")
+
+#: in a long read, once this many symbols have fresh updates, the next symbol's first update
+#: delivers theirs (the first updates of a read do not wait for its last)
+FLUSH_SYMBOLS = 8
 
 _L1_TYPES = frozenset({DataType.TRADES, DataType.QUOTES})
 
@@ -70,6 +79,8 @@ class IBKRDataStream:
         self._kind_of: Callable[[Any], str] = itemgetter(0) if self.tuples else attrgetter("kind")
         self._recv_of: Callable[[Any], int] = itemgetter(-1) if self.tuples else attrgetter("recv_ns")
         self._symbols: dict[str, SymbolState] = {}
+        #: symbols with updates since the last delivery step; subscriptions with updates not due
+        self._fresh: list[SymbolState] = []
         self._dirty: list[StreamSubscription] = []
         self._scheduled = False
         self._timer: asyncio.TimerHandle | None = None
@@ -86,6 +97,7 @@ class IBKRDataStream:
         self.delivered = 0
         self.max_batch = 0
         self.callback_errors = 0
+        client.read_hooks.append(self._end_of_read)
 
     # --- subscribing ---------------------------------------------------------------------------
 
@@ -198,7 +210,8 @@ class IBKRDataStream:
                 lambda rid: ReqMktData(req_id=rid, contract=contract),
                 lambda rid: CancelMktData(req_id=rid),
             )
-            sub.add_callback(state.on_l1)
+            client.route_raw(sub, state.on_l1)  # ticks: straight to the state
+            sub.add_callback(state.on_l1)  # what still comes through the subscription: its Gap items
             sub.on_close.append(lambda exc: state.ended("l1", exc))
             state.client_subs["l1"] = sub
         if DataType.DEPTH in kinds and "depth" not in state.client_subs:
@@ -208,6 +221,7 @@ class IBKRDataStream:
                 lambda rid: ReqMktDepth(req_id=rid, contract=contract, num_rows=rows),
                 lambda rid: CancelMktDepth(req_id=rid),
             )
+            client.route_raw(sub, state.on_depth)
             sub.add_callback(state.on_depth)
             sub.on_close.append(lambda exc: state.ended("depth", exc))
             state.client_subs["depth"] = sub
@@ -369,16 +383,40 @@ class IBKRDataStream:
 
     # --- delivery plumbing ---------------------------------------------------------------------
 
-    def _mark(self, sub: StreamSubscription) -> None:
-        sub.marked = True
-        self._dirty.append(sub)
-        if not self._scheduled:
+    def _queue(self, state: SymbolState) -> None:
+        """``state`` has its first fresh update since the last delivery step."""
+        fresh = self._fresh
+        if self.client.dispatching:
+            if len(fresh) >= FLUSH_SYMBOLS:
+                # a long read: deliver the symbols before this one now, not at the end of the read
+                self._flush()
+        elif not self._scheduled:
+            # outside a read (a reconnect's Gap, an Ended): deliver once this step is done
             self._scheduled = True
             asyncio.get_running_loop().call_soon(self._flush)
+        state.queued = True
+        self._fresh.append(state)
+
+    def _mark(self, sub: StreamSubscription) -> None:
+        """``sub`` keeps updates that are not due yet: serviced again at the next step or timer."""
+        sub.marked = True
+        self._dirty.append(sub)
+
+    def _end_of_read(self) -> None:
+        """The client's read hook: deliver what the read brought, in the socket callback."""
+        if self._fresh:
+            self._flush()
 
     def _flush(self) -> None:
         self._scheduled = False
         now = time.monotonic_ns()
+        states = self._fresh
+        if states:
+            self._fresh = []
+            for state in states:
+                state.deliver(now)
+        if not self._dirty:
+            return
         dirty, self._dirty = self._dirty, []
         earliest = -1
         for sub in dirty:
@@ -408,15 +446,19 @@ class IBKRDataStream:
         if not self._scheduled:
             self._flush()
 
-    def _account(self, batch: list[Any], n: int, now: int) -> None:
+    def _account(self, batch: list[Any], n: int, now: int, ordered: bool = True) -> None:
         self.batches += 1
         self.delivered += n
         if n > self.max_batch:
             self.max_batch = n
-        record, recv = self.latency.record, self._recv_of
-        if n == 1:
-            record(now - recv(batch[0]))
+        recv = self._recv_of
+        first = recv(batch[0])
+        if n == 1 or (ordered and first == recv(batch[-1])):
+            # one read's updates (receive times never decrease in a batch that is in arrival
+            # order, so first == last means all equal)
+            self.latency.record_n(now - first, n)
             return
+        record = self.latency.record
         for u in batch:
             record(now - recv(u))
 
@@ -451,6 +493,8 @@ class IBKRDataStream:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        with contextlib.suppress(ValueError):
+            self.client.read_hooks.remove(self._end_of_read)
         tasks = list(self._tasks)
         for t in tasks:
             t.cancel()

@@ -2,10 +2,12 @@
 
 A ``SymbolState`` owns the client subscriptions of its symbol (REQ_MKT_DATA for trades and
 quotes, REQ_MKT_DEPTH for depth, each on the pool connection the client picks), its snapshot,
-depth book and rings, and the list of ``StreamSubscription`` consumers per kind. The client
-pushes every raw message of those request ids here (``on_l1`` / ``on_depth``, in the socket
-callback); each message updates the snapshot, is written to its ring, and becomes one update
-per interested consumer. Nothing is delivered here: consumers queue and the stream flushes.
+depth book and rings, and its ``StreamSubscription`` consumers. The client routes every raw
+message of those request ids straight here (``IBKRClient.route_raw``: ``on_l1`` / ``on_depth``,
+in the socket callback, one call per message); each message updates the snapshot and the ring
+and, if some consumer wants its kind, becomes one update in ``fresh``, the symbol's updates since
+the last delivery step, shared by its consumers. The stream's delivery step (``deliver``) hands
+that list to the consumers, which filter, aggregate, queue or deliver it.
 
 L1 -> updates (tick types of tws-protocol.md 6.1, delayed twins 66-76 included):
 
@@ -55,22 +57,6 @@ __all__ = ["SymbolState"]
 _NO_PRICE = -1.0
 
 
-def _bid(s: SymbolState, m: TickPrice) -> None:
-    snap = s.snap
-    snap.bid = None if m.price == _NO_PRICE else m.price
-    if m.size is not None:
-        snap.bid_size = m.size
-    s.quote_changed()
-
-
-def _ask(s: SymbolState, m: TickPrice) -> None:
-    snap = s.snap
-    snap.ask = None if m.price == _NO_PRICE else m.price
-    if m.size is not None:
-        snap.ask_size = m.size
-    s.quote_changed()
-
-
 def _last(s: SymbolState, m: TickPrice) -> None:
     if m.price == _NO_PRICE:
         s.snap.last = None
@@ -96,16 +82,6 @@ def _close(s: SymbolState, m: TickPrice) -> None:
     s.snap.close = m.price
 
 
-def _bid_size(s: SymbolState, m: TickSize) -> None:
-    s.snap.bid_size = m.size
-    s.quote_changed()
-
-
-def _ask_size(s: SymbolState, m: TickSize) -> None:
-    s.snap.ask_size = m.size
-    s.quote_changed()
-
-
 def _last_size(s: SymbolState, m: TickSize) -> None:
     size = m.size
     last = s.snap.last
@@ -123,13 +99,14 @@ def _volume(s: SymbolState, m: TickSize) -> None:
 _PriceFn = Callable[["SymbolState", TickPrice], None]
 _SizeFn = Callable[["SymbolState", TickSize], None]
 
-#: tick type -> handler; live types and their delayed twins (66-76)
-_PRICE: dict[int, _PriceFn] = {
-    1: _bid, 66: _bid, 2: _ask, 67: _ask, 4: _last, 68: _last,
-    6: _high, 72: _high, 7: _low, 73: _low, 14: _open, 76: _open, 9: _close, 75: _close,
-}  # fmt: skip
-_SIZE: dict[int, _SizeFn] = {0: _bid_size, 69: _bid_size, 3: _ask_size, 70: _ask_size, 5: _last_size, 71: _last_size,
-                             8: _volume, 74: _volume}  # fmt: skip
+#: the quote ticks, handled inline by ``on_l1`` (most of the traffic): tick type -> 0 bid, 1 ask;
+#: live types and their delayed twins (66-70)
+_QUOTE_PRICE: dict[int, int] = {1: 0, 66: 0, 2: 1, 67: 1}
+_QUOTE_SIZE: dict[int, int] = {0: 0, 69: 0, 3: 1, 70: 1}
+#: the other tick types -> handler (delayed twins 68, 71-76 included)
+_PRICE: dict[int, _PriceFn] = {4: _last, 68: _last, 6: _high, 72: _high, 7: _low, 73: _low, 14: _open, 76: _open,
+                               9: _close, 75: _close}  # fmt: skip
+_SIZE: dict[int, _SizeFn] = {5: _last_size, 71: _last_size, 8: _volume, 74: _volume}
 
 
 class SymbolState:
@@ -144,11 +121,16 @@ class SymbolState:
         "depth_ring",
         "echo",
         "errors",
+        "fresh",
+        "fresh_notional",
+        "fresh_volume",
         "gaps",
+        "kinds",
         "l1_ring",
         "n_depth",
         "n_quotes",
         "n_trades",
+        "queued",
         "quote_consumers",
         "quote_ring",
         "snap",
@@ -175,9 +157,19 @@ class SymbolState:
         self.quote_ring: L1Ring | None = None
         self.depth_ring: DepthRing | None = None
         self.consumers: list[StreamSubscription] = []
-        self.trade_consumers: list[StreamSubscription] = []
-        self.quote_consumers: list[StreamSubscription] = []
-        self.depth_consumers: list[StreamSubscription] = []
+        #: whether any consumer wants trades / quotes / depth (the updates not built otherwise)
+        self.trade_consumers = False
+        self.quote_consumers = False
+        self.depth_consumers = False
+        #: the update kinds built for the consumers (TRADE, QUOTE, DEPTH strings)
+        self.kinds: frozenset[str] = frozenset()
+        #: updates since the last delivery step, in order, for every consumer (``deliver``), and
+        #: the notional and volume of their trades (the consumers' VWAP)
+        self.fresh: list[Any] = []
+        self.fresh_notional = 0.0
+        self.fresh_volume = 0.0
+        #: in the stream's list of states with fresh updates
+        self.queued = False
         #: "l1" / "depth" -> the client subscription
         self.client_subs: dict[str, Subscription[Any]] = {}
         #: size of the LAST price tick if it was the previous L1 message (else NaN)
@@ -194,50 +186,94 @@ class SymbolState:
     # --- consumers -----------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Rebuild the per-kind consumer lists (after a subscribe / unsubscribe)."""
+        """Note which kinds the consumers want (after a subscribe / unsubscribe)."""
         from ibkr.stream.events import DataType
 
-        self.trade_consumers = [c for c in self.consumers if DataType.TRADES in c.data_types]
-        self.quote_consumers = [c for c in self.consumers if DataType.QUOTES in c.data_types]
-        self.depth_consumers = [c for c in self.consumers if DataType.DEPTH in c.data_types]
+        wanted = {d for c in self.consumers for d in c.data_types}
+        self.trade_consumers = DataType.TRADES in wanted
+        self.quote_consumers = DataType.QUOTES in wanted
+        self.depth_consumers = DataType.DEPTH in wanted
+        self.kinds = frozenset(k for d, k in ((DataType.TRADES, TRADE), (DataType.QUOTES, QUOTE),
+                                              (DataType.DEPTH, DEPTH)) if d in wanted)  # fmt: skip
+        for c in self.consumers:
+            c.refresh(self.kinds)
+
+    def deliver(self, now: int) -> None:
+        """Hand the fresh updates to every consumer (the stream's delivery step)."""
+        fresh = self.fresh
+        self.queued = False
+        if not fresh:
+            return
+        self.fresh = []
+        notional, volume = self.fresh_notional, self.fresh_volume
+        self.fresh_notional = self.fresh_volume = 0.0
+        consumers = self.consumers
+        if len(consumers) == 1:
+            consumers[0].take_in(fresh, notional, volume, now)
+            return
+        for c in consumers:
+            c.take_in(list(fresh), notional, volume, now)  # each its own list: callbacks own them
 
     # --- hot path (socket callback) ------------------------------------------------------------
 
     def on_l1(self, m: Any) -> None:
+        """One raw L1 message (the client's route for the symbol's request id)."""
         self.updates += 1
-        self.snap.updated_ns = self.client.batch_ns
-        t = type(m)
-        if t is TickPrice:
-            fn: Any = _PRICE.get(m.tick_type)
-            if fn is not None:
-                fn(self, m)
-                if fn is _last:
-                    return  # keep the echo marker for a LAST_SIZE that follows
-        elif t is TickSize:
-            fn = _SIZE.get(m.tick_type)
-            if fn is not None:
-                fn(self, m)
-        elif t is ClientGap:
-            self.updates -= 1
-            self.gap(m)
-        self.echo = math.nan
-
-    def quote_changed(self) -> None:
         snap = self.snap
-        now = snap.updated_ns
-        bid, ask = snap.bid, snap.ask
+        now = snap.updated_ns = self.client.batch_ns
+        t = type(m)
+        # the quote ticks (most of the traffic) are handled here, the others by their table
+        if t is TickPrice:
+            side = _QUOTE_PRICE.get(m.tick_type)
+            if side is None:
+                fn: Any = _PRICE.get(m.tick_type)
+                if fn is not None:
+                    fn(self, m)
+                    if fn is _last:
+                        return  # keep the echo marker for a LAST_SIZE that follows
+                self.echo = math.nan
+                return
+            price = m.price
+            if side:
+                snap.ask = None if price == _NO_PRICE else price
+                if m.size is not None:
+                    snap.ask_size = m.size
+            else:
+                snap.bid = None if price == _NO_PRICE else price
+                if m.size is not None:
+                    snap.bid_size = m.size
+        elif t is TickSize:
+            side = _QUOTE_SIZE.get(m.tick_type)
+            if side is None:
+                fn = _SIZE.get(m.tick_type)
+                if fn is not None:
+                    fn(self, m)
+                self.echo = math.nan
+                return
+            if side:
+                snap.ask_size = m.size
+            else:
+                snap.bid_size = m.size
+        else:
+            if t is ClientGap:
+                self.updates -= 1
+                self.gap(m)
+            self.echo = math.nan
+            return
+        # the top of book changed: a quote
+        self.echo = math.nan
+        bid, ask, bid_size, ask_size = snap.bid, snap.ask, snap.bid_size, snap.ask_size
         self.n_quotes += 1
         ring = self.quote_ring
         if ring is not None:
-            ring.append_quote(bid, ask, snap.bid_size, snap.ask_size, now)
-        consumers = self.quote_consumers
-        if consumers:
+            ring.append_quote(bid, ask, bid_size, ask_size, now)
+        if self.quote_consumers:
+            if not self.queued:
+                self.stream._queue(self)
             if self.tuples:
-                u: Any = (QUOTE, self.symbol, bid, ask, snap.bid_size, snap.ask_size, now)
+                self.fresh.append((QUOTE, self.symbol, bid, ask, bid_size, ask_size, now))
             else:
-                u = Quote(self.symbol, bid, ask, snap.bid_size, snap.ask_size, now)
-            for c in consumers:
-                c.quote(u, bid, ask, now)
+                self.fresh.append(Quote(self.symbol, bid, ask, bid_size, ask_size, now))
 
     def trade(self, price: float, size: float) -> None:
         snap = self.snap
@@ -249,11 +285,15 @@ class SymbolState:
         ring = self.trade_ring
         if ring is not None:
             ring.append_trade(price, size, now)
-        consumers = self.trade_consumers
-        if consumers:
-            u = (TRADE, self.symbol, price, size, now) if self.tuples else Trade(self.symbol, price, size, now)
-            for c in consumers:
-                c.trade(u, price, size, now)
+        if self.trade_consumers:
+            if not self.queued:
+                self.stream._queue(self)
+            self.fresh_notional += price * size
+            self.fresh_volume += size
+            if self.tuples:
+                self.fresh.append((TRADE, self.symbol, price, size, now))
+            else:
+                self.fresh.append(Trade(self.symbol, price, size, now))
 
     def on_depth(self, m: Any) -> None:
         t = type(m)
@@ -275,14 +315,21 @@ class SymbolState:
         ring = self.depth_ring
         if ring is not None:
             ring.append(pos, op, side, price, size, now)
-        consumers = self.depth_consumers
-        if consumers:
+        if self.depth_consumers:
+            if not self.queued:
+                self.stream._queue(self)
             if self.tuples:
-                u: Any = (DEPTH, self.symbol, pos, op, side, price, size, mm, now)
+                self.fresh.append((DEPTH, self.symbol, pos, op, side, price, size, mm, now))
             else:
-                u = DepthUpdate(self.symbol, pos, op, side, price, size, mm, now)
-            for c in consumers:
-                c.depth(u, price, now)
+                self.fresh.append(DepthUpdate(self.symbol, pos, op, side, price, size, mm, now))
+
+    def _all(self, u: Any) -> None:
+        """An update for every consumer (Gap, Ended)."""
+        if not self.consumers:
+            return
+        if not self.queued:
+            self.stream._queue(self)
+        self.fresh.append(u)
 
     def gap(self, g: ClientGap) -> None:
         """A reconnect re-sent a subscription: empty the book (TWS sends it again) and mark the
@@ -294,11 +341,9 @@ class SymbolState:
         self.gaps += 1
         now = g.restored_ns
         if self.tuples:
-            u: Any = (GAP, self.symbol, g.lost_ns, g.restored_ns, g.reason, now)
+            self._all((GAP, self.symbol, g.lost_ns, g.restored_ns, g.reason, now))
         else:
-            u = Gap(self.symbol, g.lost_ns, g.restored_ns, g.reason, now)
-        for c in self.consumers:
-            c.push(u, now)
+            self._all(Gap(self.symbol, g.lost_ns, g.restored_ns, g.reason, now))
 
     def ended(self, what: str, error: BaseException | None) -> None:
         """A client subscription of this symbol ended; with an error (TWS refused or stopped it),
@@ -306,14 +351,14 @@ class SymbolState:
         if error is None:
             return
         self.errors.append(error)
-        now = time.monotonic_ns()
+        # the receive time of the read that brought the error, like every update of that read
+        client = self.client
+        now = client.batch_ns if client.dispatching else time.monotonic_ns()
         code = getattr(error, "code", None)
         if self.tuples:
-            u: Any = (ENDED, self.symbol, what, str(error), code, now)
+            self._all((ENDED, self.symbol, what, str(error), code, now))
         else:
-            u = Ended(self.symbol, what, str(error), code, now)
-        for c in self.consumers:
-            c.push(u, now)
+            self._all(Ended(self.symbol, what, str(error), code, now))
 
     # --- reading -------------------------------------------------------------------------------
 
