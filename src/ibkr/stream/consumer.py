@@ -299,13 +299,26 @@ class StreamSubscription:
         return msgs
 
     def _deliver(self, batch: list[Any]) -> None:
-        n = len(batch)  # account(), inlined
+        n = len(batch)  # account() and the stream's _account(), inlined
         self.batches += 1
         self.delivered += n
         if n > self.max_batch:
             self.max_batch = n
+        stream = self.stream
+        stream.batches += 1
+        stream.delivered += n
+        if n > stream.max_batch:
+            stream.max_batch = n
         # the latency of each update: its read's receive time -> the start of this call
-        self.stream._account(batch, n, time.monotonic_ns(), self.ordered)
+        now = time.monotonic_ns()
+        recv = stream._recv_of
+        first = recv(batch[0])
+        if n == 1 or (self.ordered and first == recv(batch[-1])):
+            stream.latency.record_n(now - first, n)
+        else:
+            record = stream.latency.record
+            for u in batch:
+                record(now - recv(u))
         cb = self.callback
         assert cb is not None
         if not self.snapshots:
