@@ -87,6 +87,14 @@ def ibapi_sent(sv: int, call: Callable[[EClient], Any]) -> list[bytes]:
     return out
 
 
+def ibapi_refused(sv: int, call: Callable[[EClient], Any]) -> list[tuple[Any, ...]]:
+    """The errors the official client reports for ``call`` at ``sv``; fails if it sent anything."""
+    client, conn, rec = ibapi_client(sv)
+    call(client)
+    assert not conn.sent, f"official client sent {conn.sent!r}"
+    return [args for name, args in rec.calls if name == "error"]
+
+
 class _CountingIter(Iterator[bytes]):
     def __init__(self, fields: tuple[bytes, ...]) -> None:
         self.fields = fields

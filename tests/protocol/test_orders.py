@@ -3,14 +3,16 @@ ORDER_BOUND and the end markers (OPEN_ORDER / COMPLETED_ORDER / executions: test
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from ibapi.order_cancel import OrderCancel as IOrderCancel
 
-from ibkr.errors import DecodeError
+from ibkr.errors import DecodeError, VersionError
 from ibkr.protocol.ids import In
 from ibkr.protocol.message import (
     CLIENT_MESSAGES,
@@ -20,6 +22,7 @@ from ibkr.protocol.message import (
     Message,
     decode_payload,
     encode_payload,
+    refused_fields,
     split_payload,
 )
 from ibkr.protocol.messages.executions import ExecutionData, ReqExecutions
@@ -38,7 +41,7 @@ from ibkr.protocol.messages.orders import (
 )
 from ibkr.protocol.models import Contract
 from ibkr.protocol.order_models import Execution, ExecutionFilter, PriceCondition
-from tests.oracle import ibapi_decode, ibapi_sent
+from tests.oracle import ibapi_decode, ibapi_refused, ibapi_sent
 from tests.protocol.ibapi_orders import ibapi_contract, ibapi_exec_filter, ibapi_order
 from tests.protocol.samples_orders import SAMPLES
 
@@ -368,10 +371,55 @@ def test_byte_table(msg: Message, sv: int, text: str) -> None:
 @pytest.mark.parametrize("order_id", sorted(PLACE_ORDERS))
 def test_place_order_matches_official_client(order_id: int, sv: int) -> None:
     msg = PLACE_ORDERS[order_id]
-    if order_id == 13 and sv < 199:
-        pytest.skip("the kitchen-sink order uses fields the official client refuses before 199")
-    sent = ibapi_sent(sv, lambda c: c.placeOrder(order_id, ibapi_contract(msg.contract), ibapi_order(msg.order)))
-    assert sent == [encode_payload(msg, sv)]
+    place = lambda c: c.placeOrder(order_id, ibapi_contract(msg.contract), ibapi_order(msg.order))  # noqa: E731
+    if refused_fields(msg, sv):  # the kitchen-sink order below 199: both refuse it, nothing is sent
+        assert ibapi_refused(sv, place)
+        with pytest.raises(VersionError):
+            encode_payload(msg, sv)
+        return
+    assert ibapi_sent(sv, place) == [encode_payload(msg, sv)]
+
+
+def _placed(**changes: Any) -> PlaceOrder:
+    """A sample order (one the official client writes like us) with ``changes``."""
+    base = PLACE_ORDERS[min(PLACE_ORDERS)]
+    return PlaceOrder(base.order_id, base.contract, dataclasses.replace(base.order, **changes))
+
+
+REFUSALS: list[tuple[str, int, ClientMessage, Any]] = [
+    # (field path, version, our request, the same through the official client)
+    ("order.customer_account", 182, _placed(customer_account="C1"), None),
+    ("order.professional_customer", 183, _placed(professional_customer=True), None),
+    ("order.include_overnight", 188, _placed(include_overnight=True), None),
+    ("order.manual_order_indicator", 191, _placed(manual_order_indicator=0), None),
+    ("order.imbalance_only", 198, _placed(imbalance_only=True), None),
+    ("ext_operator", 191, CancelOrder(42, "", "op"), lambda c: c.cancelOrder(42, _cancel("", "op"))),
+    ("manual_order_indicator", 190, CancelOrder(42, "", "", 0), lambda c: c.cancelOrder(42, _cancel("", "", 0))),
+    ("ext_operator", 187, ReqGlobalCancel("op"), lambda c: c.reqGlobalCancel(_cancel("", "op"))),
+    ("filter.last_n_days", 199, ReqExecutions(5, ExecutionFilter(last_n_days=3)), None),
+    ("filter.specific_dates", 199, ReqExecutions(5, ExecutionFilter(specific_dates=[20250102])), None),
+]
+
+
+@pytest.mark.parametrize(("path", "sv", "msg", "call"), REFUSALS, ids=[f"{r[0]}@{r[1]}" for r in REFUSALS])
+def test_values_the_version_cannot_carry_are_refused_like_the_official_client(
+    path: str, sv: int, msg: ClientMessage, call: Any
+) -> None:
+    """A set value the version's layout has no place for: nothing is produced (the official client
+    reports error 503 and sends nothing); from the version that carries it, the request is written."""
+    since = dict(type(msg).REFUSED_BELOW)[path]
+    assert sv < since
+    with pytest.raises(VersionError) as err:
+        encode_payload(msg, sv)
+    assert (err.value.required, err.value.negotiated, err.value.msg_name) == (since, sv, type(msg).__name__)
+    assert path in str(err.value)
+    if call is None:
+        if isinstance(msg, PlaceOrder):
+            call = lambda c: c.placeOrder(7, ibapi_contract(msg.contract), ibapi_order(msg.order))  # noqa: E731
+        else:
+            call = lambda c: c.reqExecutions(5, ibapi_exec_filter(msg.filter))  # type: ignore[attr-defined]  # noqa: E731
+    assert [e[2] for e in ibapi_refused(sv, call)] == [503]
+    assert ibapi_sent(since, call) == [encode_payload(msg, since)]
 
 
 def _cancel(time: str = "", op: str = "", indicator: int | None = None) -> IOrderCancel:

@@ -19,6 +19,7 @@ from ibkr.protocol.message import (
     Message,
     decode_payload,
     encode_payload,
+    refused_fields,
 )
 from ibkr.protocol.messages.system import ManagedAccts, NextValidId
 from tests.protocol.samples import SAMPLES
@@ -33,7 +34,8 @@ def registry_for(msg: Message) -> dict[int, type[Message]]:
 
 
 def carried(msg: Message, sv: int) -> bool:
-    return sv >= type(msg).SINCE
+    """``sv`` can carry the message, and every value in it (else encoding raises VersionError)."""
+    return sv >= type(msg).SINCE and not refused_fields(msg, sv)
 
 
 @pytest.mark.parametrize("sv", VERSIONS)

@@ -31,6 +31,7 @@ __all__ = [
     "FAST_DECODERS_BY_TEXT",
     "register",
     "fast_decoder",
+    "refused_fields",
     "encode_payload",
     "decode_payload",
     "split_payload",
@@ -77,6 +78,30 @@ class ClientMessage(Message):
     """A message a client sends to TWS (id space ``Out``)."""
 
     __slots__ = ()
+
+    #: (attribute path, first server version): a value set there cannot be sent below that
+    #: version. The field is simply absent from older layouts, and TWS would act on the request
+    #: without it, so the official client refuses such a request (error 503, "It does not support
+    #: ... parameter") instead of sending it; ``encode_payload`` raises ``VersionError``.
+    REFUSED_BELOW: ClassVar[tuple[tuple[str, int], ...]] = ()
+
+
+def _is_set(value: object) -> bool:
+    """A value the request would lose: not None, "", False or an empty list (0 is a value)."""
+    return value is not None and value is not False and value != "" and value != []
+
+
+def refused_fields(msg: Message, sv: int) -> list[tuple[str, int]]:
+    """``(path, first version)`` of each value of ``msg`` that server version ``sv`` cannot carry."""
+    out = []
+    for path, since in getattr(type(msg), "REFUSED_BELOW", ()):
+        if sv < since:
+            value: object = msg
+            for name in path.split("."):
+                value = getattr(value, name)
+            if _is_set(value):
+                out.append((path, since))
+    return out
 
 
 #: In id -> class (decoder) of server messages
@@ -128,6 +153,15 @@ def encode_payload(msg: Message, sv: int) -> bytes:
             required=cls.SINCE,
             negotiated=sv,
         )
+    if getattr(cls, "REFUSED_BELOW", None):
+        for path, since in refused_fields(msg, sv):
+            raise VersionError(
+                f"{cls.msg_name()}: {path} needs server version >= {since}, negotiated {sv} (TWS would "
+                "act on the request without it; the official client refuses it too)",
+                msg_name=cls.msg_name(),
+                required=since,
+                negotiated=sv,
+            )
     out = [str(cls.ID)]
     try:
         msg.encode_fields(sv, out)

@@ -61,6 +61,11 @@ class ReqExecutions(ClientMessage):
 
     ID = Out.REQ_EXECUTIONS
     LAYOUT = (F("_v", Version(3)), F("req_id", INT), F("filter", EXECUTION_FILTER))
+    # client.reqExecutions refuses a filter by days below PARAMETRIZED_DAYS_OF_EXECUTIONS
+    REFUSED_BELOW = (
+        ("filter.last_n_days", SV.PARAMETRIZED_DAYS_OF_EXECUTIONS),
+        ("filter.specific_dates", SV.PARAMETRIZED_DAYS_OF_EXECUTIONS),
+    )
 
     req_id: int = 0
     filter: ExecutionFilter = field(default_factory=ExecutionFilter)

@@ -298,6 +298,14 @@ class PlaceOrder(ClientMessage):
 
     ID = Out.PLACE_ORDER
     CODEC = StepCodec("PlaceOrder", _PLACE_ORDER)
+    # what the official client refuses below these versions (client.placeOrder)
+    REFUSED_BELOW = (
+        ("order.customer_account", SV.CUSTOMER_ACCOUNT),
+        ("order.professional_customer", SV.PROFESSIONAL_CUSTOMER),
+        ("order.include_overnight", SV.INCLUDE_OVERNIGHT),
+        ("order.manual_order_indicator", SV.CME_TAGGING_FIELDS),
+        ("order.imbalance_only", SV.IMBALANCE_ONLY),
+    )
 
     order_id: int = 0
     contract: Contract = field(default_factory=Contract)
@@ -323,6 +331,8 @@ class CancelOrder(ClientMessage):
     placeholders only for 187 <= sv < 190, extOperator and manualOrderIndicator from 192."""
 
     ID = Out.CANCEL_ORDER
+    # client.cancelOrder / reqGlobalCancel refuse these below CME_TAGGING_FIELDS
+    REFUSED_BELOW = (("ext_operator", SV.CME_TAGGING_FIELDS), ("manual_order_indicator", SV.CME_TAGGING_FIELDS))
     LAYOUT = (
         F("_v", Version(1), until=SV.CME_TAGGING_FIELDS),
         F("order_id", INT),
@@ -346,6 +356,8 @@ class ReqGlobalCancel(ClientMessage):
     """REQ_GLOBAL_CANCEL (58): a version field before 192, extOperator + manualOrderIndicator after."""
 
     ID = Out.REQ_GLOBAL_CANCEL
+    # client.cancelOrder / reqGlobalCancel refuse these below CME_TAGGING_FIELDS
+    REFUSED_BELOW = (("ext_operator", SV.CME_TAGGING_FIELDS), ("manual_order_indicator", SV.CME_TAGGING_FIELDS))
     LAYOUT = (
         F("_v", Version(1), until=SV.CME_TAGGING_FIELDS),
         F("ext_operator", STR, since=SV.CME_TAGGING_FIELDS),
