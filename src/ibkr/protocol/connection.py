@@ -138,6 +138,11 @@ class _Base:
 
     # --- receiving ---------------------------------------------------------------------------
 
+    @property
+    def buffered(self) -> int:
+        """Bytes received but not yet cut into frames (0: the next byte starts a frame)."""
+        return self._frames.buffered
+
     def receive_data(self, data: bytes | bytearray | memoryview) -> None:
         """Buffer bytes read from the socket. ``b""`` is fine (and means nothing)."""
         if data:

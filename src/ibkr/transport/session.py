@@ -269,8 +269,7 @@ class Session:
         if self._deferred is not None:
             self._receive_deferred()  # an earlier read's rest goes first (order is kept)
         # Cut only a read that starts on a frame boundary (nothing buffered from the last one).
-        # ``_frames.buffered`` is the protocol core's count of bytes not yet framed.
-        cut = _cut_after_status(data) if not self.conn._frames.buffered else 0
+        cut = _cut_after_status(data) if not self.conn.buffered else 0
         if not cut:
             self._receive(data)
             return
