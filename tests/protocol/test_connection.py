@@ -33,6 +33,7 @@ from ibkr.protocol.messages.system import (
     ReqCurrentTimeInMillis,
     StartApi,
 )
+from tests.protocol.pair import ready_client
 
 pytestmark = pytest.mark.usefixtures("decoders")
 
@@ -158,20 +159,6 @@ def test_nul_in_text_is_an_encode_error() -> None:
     server.accept("t")
     with pytest.raises(ProtocolError, match="error_string"):
         server.send(ErrMsg(1, 200, "bad\0text"))
-
-
-def ready_client(sv: int = 200) -> tuple[ClientConnection, ServerConnection]:
-    client, server = ClientConnection(max_version=sv), ServerConnection()
-    server.receive_data(client.initiate())
-    server.next_event()
-    client.receive_data(server.accept("t"))
-    client.next_event()
-    server.receive_data(client.start_api(1))
-    server.next_event()
-    client.receive_data(server.send(ManagedAccts("DU1")) + server.send(NextValidId(1)))
-    while client.next_event() is not NEED_DATA:
-        pass
-    return client, server
 
 
 def test_unknown_message_is_counted_and_skipped() -> None:

@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ibkr.errors import DecodeError, FrameError
-from ibkr.protocol import NEED_DATA, ClientConnection, ServerConnection, State, frame, native
+from ibkr.protocol import ClientConnection, ServerConnection, State, frame, native
 from ibkr.protocol.ids import SV, In
 from ibkr.protocol.message import Message
 from ibkr.protocol.messages import (
@@ -37,7 +37,8 @@ from ibkr.protocol.messages import (
     TickSize,
     TickString,
 )
-from ibkr.protocol.messages.system import CurrentTime, ManagedAccts, NextValidId
+from ibkr.protocol.messages.system import CurrentTime
+from tests.protocol.pair import ready_client
 
 pytestmark = pytest.mark.skipif(not native.ENABLED, reason="the compiled decoder is not built")
 
@@ -45,16 +46,7 @@ VERSIONS = [176, 178, 187, 200]
 
 
 def ready(sv: int, use_native: bool) -> tuple[ClientConnection, ServerConnection]:
-    client, server = ClientConnection(max_version=sv, native=use_native), ServerConnection()
-    server.receive_data(client.initiate())
-    server.next_event()
-    client.receive_data(server.accept("t"))
-    client.next_event()
-    server.receive_data(client.start_api(1))
-    server.next_event()
-    client.receive_data(server.send(ManagedAccts("DU1")) + server.send(NextValidId(1)))
-    while client.next_event() is not NEED_DATA:
-        pass
+    client, server = ready_client(sv, use_native)
     assert client.native is use_native
     return client, server
 
