@@ -19,11 +19,13 @@
   figure is the full-buffer figure.
 
 ``--typed`` runs the stream with ``use_native_parsing=False`` (dataclass updates instead of
-tuples).
+tuples). ``--loop`` picks the client process's event loop (ibkr and ib_async run on the same one;
+default: uvloop when installed, as ``ibkr.runtime`` chooses; the simulator picks its own the same
+way).
 
 Run: ``python -m benchmarks.bench_stream [--rate 50000] [--seconds 60] [--depth] [--typed]
 [--batch-size 100] [--batch-timeout-ms 0] [--skip-ib-async] [--memory-symbols 1000]
-[--buffer-size 10000] [--symbols 100] [--json]``; ``--feed-only STEPS`` measures only the
+[--buffer-size 10000] [--symbols 100] [--loop auto|asyncio|uvloop] [--json]``; ``--feed-only STEPS`` measures only the
 simulator's production rate in this process (``feed_phase``).
 """
 
@@ -43,7 +45,14 @@ from array import array
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_client import connect_ib_async, connect_ibkr, percentiles, read_send_times, sim_process
+from benchmarks.bench_client import (
+    connect_ib_async,
+    connect_ibkr,
+    percentiles,
+    read_send_times,
+    run_with_loop,
+    sim_process,
+)
 from ibkr.client import IBKRClient
 from ibkr.config import StreamConfig
 from ibkr.protocol.models import Contract
@@ -274,9 +283,10 @@ def feed_phase(symbols: int, steps: int) -> dict[str, float]:
     }
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
+async def run(args: argparse.Namespace, loop_name: str = "asyncio") -> dict[str, Any]:
     results: dict[str, Any] = {
         "python": sys.version.split()[0],
+        "loop": loop_name,
         "nproc": os.cpu_count(),
         "rate": args.rate,
         "seconds": args.seconds,
@@ -332,7 +342,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 def report(r: dict[str, Any]) -> None:
     k = r["ibkr"]
     print(
-        f"Python {r['python']}, {r['nproc']} cores, load {r['load_before']:.2f} -> {r['load_after']:.2f}; "
+        f"Python {r['python']}, {r['nproc']} cores, client loop {r['loop']} (ibkr and ib_async), "
+        f"load {r['load_before']:.2f} -> {r['load_after']:.2f}; "
         f"offered {r['rate']:,.0f} msg/s over {r['symbols']} instruments for {r['seconds']} s "
         f"(depth: {r['depth']}; batch_size {r['batch_size']}, batch_timeout_ms {r['batch_timeout_ms']}, "
         f"use_native_parsing {r['use_native_parsing']})"
@@ -368,6 +379,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--buffer-size", type=int, default=10_000)
     ap.add_argument("--memory-symbols", type=int, default=1000)
     ap.add_argument("--skip-ib-async", action="store_true")
+    ap.add_argument(
+        "--loop", default="auto", choices=["auto", "asyncio", "uvloop"],
+        help="the client process's event loop, for ibkr and ib_async alike (auto: uvloop when installed)",
+    )  # fmt: skip
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--memory-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--feed-only", type=int, metavar="STEPS", help="only the simulator's in-process production rate")
@@ -380,7 +395,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         mem = memory_phase(args.memory_symbols, args.buffer_size)
         print(json.dumps(mem))
         return mem
-    results = asyncio.run(run(args))
+    results = run_with_loop(args.loop, lambda name: run(args, name))
     if args.json:
         print(json.dumps(results, indent=2))
     else:

@@ -133,7 +133,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         frames = [frame(encode_payload(m, version)) for m in msgs]
         k = args.per_read
         reads = [b"".join(frames[i : i + k]) for i in range(0, len(frames), k)]
+        if args.no_gc:
+            gc.disable()
         passes = [await one_pass(session, reads, probe, k) for _ in range(args.passes)]
+        gc.enable()
         out: dict[str, Any] = {
             "messages": len(msgs),
             "per_read": k,
@@ -169,6 +172,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--batch-size", type=int, default=100)
     ap.add_argument("--passes", type=int, default=5)
     ap.add_argument("--flush-symbols", type=int, help="ibkr.stream.stream.FLUSH_SYMBOLS for this run")
+    ap.add_argument("--no-gc", action="store_true", help="the cyclic GC off during the passes")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--profile-lines", type=int, default=30)
     args = ap.parse_args(argv)

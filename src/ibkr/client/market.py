@@ -240,8 +240,8 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def route_raw(self, sub: Subscription[Any], fn: Callable[[Any], None]) -> None:
         """Send the raw ticks and depth rows of ``sub``'s request id to ``fn`` (in the socket
         callback), instead of through ``sub.push``: its callbacks and iterators then see only
-        its ``Gap`` items, and ``sub.count`` does not count the routed messages. The route ends
-        when the subscription does."""
+        its ``Gap`` items, and neither ``sub.count`` nor ``sub.first`` sees the routed messages.
+        The route ends when the subscription does."""
         rid = sub.req_id
         self._sinks[rid] = fn
         sub.on_close.append(lambda exc: self._sinks.pop(rid, None))
