@@ -49,7 +49,7 @@ log = logging.getLogger("ibkr.stream")
 
 #: in a long read, once this many symbols have fresh updates, the next symbol's first update
 #: delivers theirs (the first updates of a read do not wait for its last)
-FLUSH_SYMBOLS = 8
+FLUSH_SYMBOLS = 4
 
 _L1_TYPES = frozenset({DataType.TRADES, DataType.QUOTES})
 
