@@ -11,6 +11,7 @@ from ibkr.client import IBKRClient
 from ibkr.config import ConnectionConfig
 from ibkr.sim.clock import ManualClock
 from ibkr.sim.server import SimConfig, Simulator
+from tests.simfix import until
 
 AAPL, MSFT = 265598, 272093
 
@@ -41,7 +42,11 @@ async def connected_client(sim: Simulator, **kwargs: Any) -> AsyncIterator[IBKRC
 
 
 async def settle(client: IBKRClient) -> None:
-    """A round trip on the session: whatever the simulator sent before it has been dispatched."""
+    """Whatever the client sent before reached the simulator, and whatever the simulator sent
+    before was dispatched: the session's pacer holds nothing (a round trip at control priority
+    would overtake data-priority requests still queued there, such as cancels), then a round trip."""
+    pacer = client.gateway.session(0).pacer
+    await until(lambda: len(pacer) == 0, what="the pacer's queue drained")
     await client.get_server_time()
 
 

@@ -13,7 +13,6 @@ from ibkr.client import IBKRClient, Pnl, PnlSingle, PortfolioItem, Position
 from ibkr.sim.clock import ManualClock
 from ibkr.sim.server import Simulator
 from tests.client.helpers import AAPL, MSFT, connected_client, running_sim, settle
-from tests.simfix import until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -148,7 +147,5 @@ async def test_pnl_and_single_position_pnl() -> None:
         assert (await asyncio.wait_for(single_stream.first, 15)).position == Decimal(100)
         client.unsubscribe(stream)
         client.unsubscribe(single_stream)
-        # the cancels travel at data priority: a settle() round trip (control priority) may
-        # overtake them in the pacer, so wait for the simulator's own state
-        account = sim.session(1).account
-        await until(lambda: not account.pnl and not account.pnl_single, what="both PnL subscriptions cancelled")
+        await settle(client)
+        assert not sim.session(1).account.pnl and not sim.session(1).account.pnl_single
