@@ -38,9 +38,12 @@ class Calls:
     def __init__(self, client: IBKRClient) -> None:
         self.client = client
         self.calls: list[tuple[str, list[Any], bool]] = []
+        #: the update lists as delivered
+        self.lists: list[list[Any]] = []
 
     def __call__(self, data: dict[str, Any]) -> None:
         assert data["type"] == "tick"
+        self.lists.append(data["updates"])
         self.calls.append((data["symbol"], [typed(u) for u in data["updates"]], self.client.dispatching))
 
 
@@ -108,6 +111,7 @@ async def test_consumers_of_one_symbol_get_their_own_kinds_in_order() -> None:
         await settle(client)
         for c in (trades, quotes, both, band):
             c.calls.clear()
+            c.lists.clear()
         rid = l1_req_id(stream, "AAPL")
         client.gateway.session(0)._on_data(read_of(client, run_of(rid, 0) + run_of(rid, 1)))
         got = {name: [u for c in cb.calls for u in c[1]] for name, cb in
@@ -119,7 +123,8 @@ async def test_consumers_of_one_symbol_get_their_own_kinds_in_order() -> None:
         assert got["band"] == got["both"][3:]
         assert sub_band.statistics().filtered == 3
         # every consumer owns its list: one callback's changes do not reach another
-        assert all(c[1] is not d[1] for c in both.calls for d in quotes.calls)
+        lists = [x for cb in (trades, quotes, both, band) for x in cb.lists]
+        assert len({id(x) for x in lists}) == len(lists) == 4
         assert sub_all.vwap == pytest.approx((100.5 * 5 + 101.5 * 5) / 10)
         assert sub_band.vwap == pytest.approx(101.5)
 

@@ -208,11 +208,10 @@ class SymbolState:
         notional, volume = self.fresh_notional, self.fresh_volume
         self.fresh_notional = self.fresh_volume = 0.0
         consumers = self.consumers
-        if len(consumers) == 1:
-            consumers[0].take_in(fresh, notional, volume, now)
-            return
-        for c in consumers:
-            c.take_in(list(fresh), notional, volume, now)  # each its own list: callbacks own them
+        last = len(consumers) - 1
+        for i, c in enumerate(consumers):
+            # each its own list (a callback owns the list it gets); the last one takes this one
+            c.take_in(fresh if i == last else list(fresh), notional, volume, now)
 
     # --- hot path (socket callback) ------------------------------------------------------------
 
