@@ -12,10 +12,11 @@ first symbols of a read do not wait for its last message). Outside a read (a rec
 ``Gap``), one ``call_soon`` step delivers; one timer covers the earliest batch not yet due.
 See docs/stream.md.
 
-``use_native_parsing``: the client always decodes with the protocol core's fast decoders (there
-is no other native parser to switch on). True makes the stream's own path lighter: updates are
-plain tuples ``(kind, symbol, *fields)`` instead of dataclass instances (``events()`` still yields
-typed events; ``ibkr.stream.typed`` converts one). False delivers the typed dataclasses.
+``use_native_parsing``: decoding is the client's (the compiled decoder of ``ibkr.protocol.native``
+wherever it is built, the Python fast decoders otherwise; the stream does not switch it). True
+makes the stream's own path lighter: updates are plain tuples ``(kind, symbol, *fields)`` instead
+of dataclass instances (``events()`` still yields typed events; ``ibkr.stream.typed`` converts
+one). False delivers the typed dataclasses.
 """
 
 from __future__ import annotations
