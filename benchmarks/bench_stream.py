@@ -289,6 +289,7 @@ async def run(args: argparse.Namespace, loop_name: str = "asyncio") -> dict[str,
         "loop": loop_name,
         "nproc": os.cpu_count(),
         "rate": args.rate,
+        "write_messages": args.write_messages,
         "seconds": args.seconds,
         "symbols": len(contracts(args.symbols)),
         "depth": args.depth,
@@ -300,7 +301,7 @@ async def run(args: argparse.Namespace, loop_name: str = "asyncio") -> dict[str,
     with tempfile.TemporaryDirectory() as tmp:
         send_file = Path(tmp) / "send_times.csv"
         sim_args = ["--pacing-limit", "0", "--tick-rate", str(args.rate), "--record-send-times", str(send_file)]
-        sim_args += ["--symbols", str(args.symbols)]
+        sim_args += ["--symbols", str(args.symbols), "--write-messages", str(args.write_messages)]
         async with sim_process(*sim_args) as port:
             ibkr = await ibkr_phase(port, args, results)
             if not args.skip_ib_async:
@@ -344,7 +345,8 @@ def report(r: dict[str, Any]) -> None:
     print(
         f"Python {r['python']}, {r['nproc']} cores, client loop {r['loop']} (ibkr and ib_async), "
         f"load {r['load_before']:.2f} -> {r['load_after']:.2f}; "
-        f"offered {r['rate']:,.0f} msg/s over {r['symbols']} instruments for {r['seconds']} s "
+        f"offered {r['rate']:,.0f} msg/s over {r['symbols']} instruments for {r['seconds']} s, "
+        f"simulator writes every {r['write_messages']} messages "
         f"(depth: {r['depth']}; batch_size {r['batch_size']}, batch_timeout_ms {r['batch_timeout_ms']}, "
         f"use_native_parsing {r['use_native_parsing']})"
     )
@@ -372,6 +374,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--rate", type=float, default=50_000.0, help="the simulator's offered market-data msg/s")
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--symbols", type=int, default=100, help="instruments (synthetic stocks past the built-in 32)")
+    ap.add_argument(
+        "--write-messages", type=int, default=8, help="the simulator writes every this many messages (its default 8)"
+    )
     ap.add_argument("--depth", action="store_true", help="subscribe DEPTH too (more messages per step)")
     ap.add_argument("--typed", action="store_true", help="use_native_parsing=False: dataclass updates")
     ap.add_argument("--batch-size", type=int, default=100)

@@ -174,3 +174,31 @@ async def test_in_process_simulator_takes_symbols() -> None:
     async with running_sim(symbols=50, pacing_limit=0) as sim, connected_client(sim) as client:
         contract = await client.qualify_contract(Stock("SYN018"))
         assert contract.con_id == SYNTHETIC_CON_ID + 18 and len(sim.exchange.universe) == 50
+
+
+async def _median_write(per_write: int) -> int:
+    """The median number of feed messages per write at 20,000 messages/s (messages of one write
+    share their recorded send time)."""
+    async with (
+        running_sim(tick_rate=20_000, write_messages=per_write, record_send_times=True, pacing_limit=0) as sim,
+        connected_client(sim) as client,
+    ):
+        for symbol in ("AAPL", "MSFT", "SPY", "QQQ", "NVDA", "TSLA"):
+            await client.subscribe_market_data(Stock(symbol))
+        times = sim.session(1).send_times
+        assert times is not None
+        start = len(times)
+        await until(lambda: len(times) >= start + 2000, what="2,000 feed messages")
+        writes: dict[int, int] = {}
+        for t in times[start:]:
+            writes[t] = writes.get(t, 0) + 1
+        sizes = sorted(writes.values())
+        return sizes[len(sizes) // 2]
+
+
+async def test_the_feed_writes_every_write_messages() -> None:
+    """At a high rate the feed writes as it produces, every ``write_messages`` messages (plus the
+    rest of the step that reached it), not once per pump iteration (~20 messages at 20,000/s)."""
+    small, large = await _median_write(4), await _median_write(32)
+    assert small < 8
+    assert large >= 2 * small

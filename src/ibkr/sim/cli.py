@@ -47,6 +47,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--symbols", type=int, default=0, help="instruments in the universe: synthetic stocks SYN001... past the 32"
     )
     p.add_argument(
+        "--write-messages",
+        type=int,
+        default=8,
+        help="at high tick rates, write every this many market-data messages (default 8)",
+    )
+    p.add_argument(
         "--pacing-limit", type=int, default=50, help="requests per second per client before error 100 (0: off)"
     )
     p.add_argument("--max-version", type=int, default=200, help="highest server version offered")
@@ -190,7 +196,7 @@ async def serve(args: argparse.Namespace) -> int:
         accounts=tuple(a.strip() for a in args.accounts.split(",") if a.strip()), tick_rate=args.tick_rate,
         pacing_limit=args.pacing_limit, max_server_version=args.max_version,
         account_push_interval=args.account_push_interval, record_send_times=bool(args.record_send_times),
-        symbols=args.symbols,
+        symbols=args.symbols, write_messages=args.write_messages,
     )  # fmt: skip
     sim = Simulator(config)
     stop = asyncio.Event()

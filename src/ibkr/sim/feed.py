@@ -9,8 +9,8 @@ then flushes: one write per session per iteration. Time comes from the simulator
 
 Writes stay small and regular at high rates: an iteration lasts ``feed_interval`` or less (down
 to ``_MIN_INTERVAL``: uvloop's timers have millisecond resolution), so that it produces about
-``_WRITE_MESSAGES`` messages, and within an iteration the pump flushes every ``_WRITE_MESSAGES``
-messages or ``_WRITE_SLICE`` of work, instead of once per catch-up burst. An
+``SimConfig.write_messages`` messages (8 by default), and within an iteration the pump flushes
+every ``write_messages`` messages or ``_WRITE_SLICE`` of work, instead of once per catch-up burst. An
 instrument nobody watches the depth of takes the lean step (``Exchange.step_quote``: the price
 process only, no book rebuild, no matching) unless orders live on it; its L1 / tick-by-tick / bar
 messages are exactly those of the full step.
@@ -80,12 +80,11 @@ _CAN_AUTO_EXECUTE = 1
 #: the longest the pump works before it lets the loop serve requests (real seconds); also the most
 #: budget it keeps when it falls behind (the rest is dropped: the offered rate is not reached)
 _SLICE = 0.02
-#: while working, flush at least this often (real seconds) ...
+#: while working, flush at least this often (real seconds), and every ``SimConfig.write_messages``
 _WRITE_SLICE = 0.0005
-#: ... and every this many messages; an iteration aims to produce about that many at high rates ...
-_WRITE_MESSAGES = 32
-#: ... but never runs more often than this (seconds; uvloop rounds a timer to whole milliseconds,
-#: so anything below 0.5 ms would be a busy loop)
+#: at high rates an iteration aims to produce about ``write_messages`` messages, but never runs more
+#: often than this (seconds; uvloop rounds a timer to whole milliseconds, so anything below 0.5 ms
+#: would be a busy loop)
 _MIN_INTERVAL = 0.001
 
 
@@ -439,8 +438,9 @@ class MarketFeed:
         rate = max(0.0, config.tick_rate)
         burst = max(1.0, rate * _SLICE)
         interval = config.feed_interval
-        if rate * interval > _WRITE_MESSAGES:
-            interval = max(_MIN_INTERVAL, _WRITE_MESSAGES / rate)
+        per_write = max(1, config.write_messages)
+        if rate * interval > per_write:
+            interval = max(_MIN_INTERVAL, per_write / rate)
         # real time, read on every few steps (uvloop's loop.time() only moves between iterations)
         real = time.monotonic
         last = clock.monotonic_ns()
@@ -467,7 +467,7 @@ class MarketFeed:
                     t = real()
                     if t >= deadline:
                         break
-                    if unsent >= _WRITE_MESSAGES or t >= write_at:
+                    if unsent >= per_write or t >= write_at:
                         sim.flush()
                         unsent = 0
                         write_at = t + _WRITE_SLICE

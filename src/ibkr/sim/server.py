@@ -68,6 +68,10 @@ class SimConfig:
     master_client_id: int = 0
     #: instruments in the universe: synthetic stocks are added past the built-in 32 (0: built-in only)
     symbols: int = 0
+    #: at high tick rates the feed writes every this many messages (a server that writes as it
+    #: produces, as TWS does, not in bursts; larger values cost fewer writes, and clients wait
+    #: longer for the messages at the end of each read)
+    write_messages: int = 8
 
 
 @dataclass(slots=True)
