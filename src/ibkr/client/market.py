@@ -342,11 +342,7 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def _on_tick_price(self, slot: int, m: TickPrice) -> None:
         t = self._tickers.get(m.req_id)
         if t is None:
-            sink = self._sinks.get(m.req_id)
-            if sink is not None:
-                sink(m)
-            else:
-                self._raw(m)
+            self._raw(m)
             return
         s = PRICE_SLOTS.get(m.tick_type)
         if s is None:
@@ -364,11 +360,7 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def _on_tick_size(self, slot: int, m: TickSize) -> None:
         t = self._tickers.get(m.req_id)
         if t is None:
-            sink = self._sinks.get(m.req_id)
-            if sink is not None:
-                sink(m)
-            else:
-                self._raw(m)
+            self._raw(m)
             return
         s = SIZE_SLOTS.get(m.tick_type)
         if s is None:
@@ -383,11 +375,7 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def _on_tick_string(self, slot: int, m: TickString) -> None:
         t = self._tickers.get(m.req_id)
         if t is None:
-            sink = self._sinks.get(m.req_id)
-            if sink is not None:
-                sink(m)
-            else:
-                self._raw(m)
+            self._raw(m)
             return
         s = STRING_SLOTS.get(m.tick_type)
         try:
@@ -403,11 +391,7 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def _on_tick_generic(self, slot: int, m: TickGeneric) -> None:
         t = self._tickers.get(m.req_id)
         if t is None:
-            sink = self._sinks.get(m.req_id)
-            if sink is not None:
-                sink(m)
-            else:
-                self._raw(m)
+            self._raw(m)
             return
         s = GENERIC_SLOTS.get(m.tick_type)
         try:
@@ -464,11 +448,7 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def _on_market_depth(self, slot: int, m: MarketDepth) -> None:
         b = self._books.get(m.req_id)
         if b is None:
-            sink = self._sinks.get(m.req_id)
-            if sink is not None:
-                sink(m)
-            else:
-                self._raw(m)
+            self._raw(m)
             return
         b.apply(m.position, m.operation, m.side, m.price, m.size)
         if not b._dirty:
@@ -478,11 +458,7 @@ class MarketDataMixin(ContractsMixin, ClientBase):
     def _on_market_depth_l2(self, slot: int, m: MarketDepthL2) -> None:
         b = self._books.get(m.req_id)
         if b is None:
-            sink = self._sinks.get(m.req_id)
-            if sink is not None:
-                sink(m)
-            else:
-                self._raw(m)
+            self._raw(m)
             return
         b.apply(m.position, m.operation, m.side, m.price, m.size, m.market_maker)
         if not b._dirty:
