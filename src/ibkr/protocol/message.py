@@ -153,15 +153,16 @@ def encode_payload(msg: Message, sv: int) -> bytes:
             required=cls.SINCE,
             negotiated=sv,
         )
-    if getattr(cls, "REFUSED_BELOW", None):
-        for path, since in refused_fields(msg, sv):
-            raise VersionError(
-                f"{cls.msg_name()}: {path} needs server version >= {since}, negotiated {sv} (TWS would "
-                "act on the request without it; the official client refuses it too)",
-                msg_name=cls.msg_name(),
-                required=since,
-                negotiated=sv,
-            )
+    refused = refused_fields(msg, sv) if getattr(cls, "REFUSED_BELOW", None) else None
+    if refused:
+        path, since = refused[0]
+        raise VersionError(
+            f"{cls.msg_name()}: {path} needs server version >= {since}, negotiated {sv} (TWS would "
+            "act on the request without it; the official client refuses it too)",
+            msg_name=cls.msg_name(),
+            required=since,
+            negotiated=sv,
+        )
     out = [str(cls.ID)]
     try:
         msg.encode_fields(sv, out)
