@@ -26,6 +26,7 @@ from ibkr.protocol.messages.system import CurrentTime, ReqCurrentTime
 from ibkr.protocol.order_models import ExecutionFilter
 from ibkr.sim import ManualClock, SimConfig, Simulator
 from ibkr.sim.book import DepthOp, Level, apply_depth_ops
+from tests.protocol.pair import ready_client
 from tests.sim.wire import AAPL, SPY, Wire, lmt, mkt, of
 
 
@@ -243,3 +244,28 @@ async def _fills(seed: int) -> list[tuple[float, Decimal | None]]:
 async def test_same_seed_same_fills() -> None:
     a, b, c = await _fills(5), await _fills(5), await _fills(6)
     assert len(a) > 1 and a == b and a != c
+
+
+async def test_acknowledgement_is_written_before_the_rest(sim: Simulator, client: Wire) -> None:
+    """A new order's OPEN_ORDER + ORDER_STATUS PreSubmitted leave in a write of their own, before
+    the simulator encodes what follows (Submitted): a client waiting for the ack does not wait
+    for the rest of the simulator's work."""
+    session = sim.session(1)
+    writes: list[bytes] = []
+    write = session.transport.write
+
+    def spy(data: bytes | bytearray | memoryview) -> None:
+        writes.append(bytes(data))
+        write(data)
+
+    session.transport.write = spy  # type: ignore[method-assign]
+    client.send(PlaceOrder(7, AAPL, lmt("BUY", 100, round(_mid(sim) * 0.9, 2))))
+    await client.expect(OrderStatus, lambda s: s.order_id == 7 and s.status == "Submitted")
+    assert len(writes) == 2
+    reader, _ = ready_client(client.conn.server_version)
+    first, second = (reader.receive_messages(w) for w in writes)
+    for msgs, status in ((first, "PreSubmitted"), (second, "Submitted")):
+        oo, st = msgs
+        assert isinstance(oo, OpenOrder) and isinstance(st, OrderStatus)
+        assert oo.order.order_id == st.order_id == 7
+        assert oo.order_state.status == st.status == status

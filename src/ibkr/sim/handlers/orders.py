@@ -22,6 +22,7 @@ from ibkr.protocol.messages.orders import (
 )
 from ibkr.protocol.order_models import ExecutionFilter
 from ibkr.sim import translate
+from ibkr.sim.events import OrderUpdate
 from ibkr.sim.instruments import zone
 from ibkr.sim.orders import Order
 from ibkr.sim.session import SimSession
@@ -37,6 +38,13 @@ def place_order(sim: Simulator, session: SimSession, msg: PlaceOrder) -> None:
     query = translate.query_of(msg.contract)
     sim.router.placed_on.setdefault((session.client_id, msg.order_id), session.endpoint.index)
     events = sim.exchange.place_order(session.client_id, msg.order_id, query, translate.spec_of(msg))
+    if len(events) > 1 and type(events[0]) is OrderUpdate:
+        # The acknowledgement (PreSubmitted) is written at once, before what follows it is encoded:
+        # TWS's PreSubmitted and Submitted arrive in packets of their own, and a client waiting
+        # for the ack should not wait for the rest of the simulator's work.
+        sim.router.route(events[:1])
+        sim.flush()
+        events = events[1:]
     sim.router.route(events)
 
 
