@@ -254,10 +254,12 @@ class Exchange:
         # ... and the rates of the currencies involved: none but USD (1.0) for a USD-only account
         currencies = {inst.currency, *account.cash, *(p.instrument.currency for p in account.positions.values())}
         rates = self.rates() if currencies - _USD_ONLY.keys() else _USD_ONLY
-        before, _ = account.margin(marks, rates)
         after, _ = account.margin(marks, rates, {inst.con_id: (inst, order.total_quantity * order.sign)})
         equity = account.net_liquidation(marks, rates)
-        if after > equity and after > before:
+        if after <= equity:
+            return None  # covered: the margin before the order does not matter (one valuation less)
+        before, _ = account.margin(marks, rates)
+        if after > before:
             return 201, (
                 f"{_REJECTED}YOUR ORDER IS NOT ACCEPTED. IN ORDER TO OBTAIN THE DESIRED POSITION YOUR EQUITY WITH "
                 f"LOAN VALUE [{equity:.2f} USD] MUST EXCEED THE INITIAL MARGIN [{after:.2f} USD]"
