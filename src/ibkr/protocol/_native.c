@@ -17,10 +17,16 @@
  *   BOOL01   "0" or "1"
  *   CALL     a Python callable applied to the field's bytes (Decimal quantities)
  *   VERSION  an INT that is read and dropped; SKIP drops the field unread
+ *
+ * fill() and emit() serve the step-compiled order codecs (messages/step_compiler.py): each takes
+ * a run of consecutive one-field attributes (a "prog" tuple) and reads or writes them in one call,
+ * with exactly the semantics of the Python lines the compiler writes otherwise, or raises (the
+ * compiler's caller then runs the step interpreter from the message's first field).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+#include <math.h>
 #include <string.h>
 #if defined(__GLIBC__)
 #include <locale.h>
@@ -675,11 +681,699 @@ static PyTypeObject PlanType = {
     .tp_methods = plan_methods,
 };
 
+/* ------------------------------------------------------------------------------------------ */
+/* Prog, fill, emit: runs of one-field attributes of the step-compiled order codecs             */
+/*                                                                                            */
+/* A Prog is a run compiled once (step_compiler builds one per run and server version). It     */
+/* keeps, per object index, the type it last saw there with that type's version tag, and the   */
+/* slot offset of each attribute in it: what CPython's own STORE_ATTR_SLOT / LOAD_ATTR_SLOT    */
+/* cache inline. Looking a descriptor up per field costs more than the Python line it replaces */
+/* (two dependent loads that miss the cache); the offsets make a field a few compares. Every   */
+/* field re-checks type and tag, so a class changed meanwhile (even by code a conversion ran)  */
+/* is looked up again; a type whose attribute is not a plain slot goes through the generic     */
+/* getattr / setattr.                                                                          */
+
+/* emit() codes, one per expression form of step_compiler._EncodeGen.expr */
+enum { E_CONST = 0, E_INT, E_INT_UNSET, E_STR, E_BOOL, E_OPT_BOOL, E_DEC, E_NUM, E_CALL, E_LIST, E_PRESENT };
+/* fill() entries: the field unread, decoded as UTF-8, or looked up in a mapping */
+enum { F_SKIP = 100, F_TEXT, F_CONV, F_LIST };
+/* fill() readers: the texts an entry reads itself, its mapping giving the same value for them
+ * (step_compiler's tables of INT / INT_E / INT_R, BOOL, OPT_BOOL); any other text goes to the
+ * mapping. Where most order fields are small ints and flags, this skips the mapping's hashing,
+ * and for an id beyond its known texts (perm_id, con_id) a Python __missing__ call. */
+enum { R_NONE = 0, R_INT, R_BOOL, R_OPT_BOOL };
+/* F_LIST entries: a count (ListOf: "" or "0" is an empty list), a 0/1 flag (Present: "" or "0"
+ * is None) or a tag=value text ("" is an empty list); any other text: kind.decode(r, name, sv) */
+enum { L_LIST = 10, L_PRESENT, L_TEXT_LIST };
+
+#define MAX_OBJS 8
+
+typedef struct {
+    int obj;            /* index into objs */
+    int code;           /* E_* (emit) or F_* (fill) */
+    int read;           /* fill, F_CONV: R_*; F_LIST: L_* */
+    PyObject *name;     /* the attribute (owned, interned); NULL for F_SKIP / E_CONST */
+    PyObject *a;        /* fill: the mapping; emit: the unset text (None: none) or E_CONST's text */
+    PyObject *b;        /* emit: the kind's to_text (E_LIST, E_PRESENT: its encode); F_LIST: its decode */
+    PyObject *c;        /* emit, E_DEC: the Decimal class; E_LIST, E_PRESENT, F_LIST: the server version */
+    Py_ssize_t offset;  /* the attribute's slot in instances of types[obj], -1: generic access */
+    PyTypeObject *conv_type; /* fill, F_CONV: the mapping's type if a dict leaving __getitem__ to dict */
+    unsigned int conv_tag;   /* ... and its version tag then (owned type) */
+} ProgEntry;
+
+typedef struct {
+    PyObject_HEAD
+    int emit;                      /* emit entries, else fill entries */
+    int lists;                     /* fill: has F_LIST entries (which need the reader) */
+    Py_ssize_t n;
+    ProgEntry *entries;
+    PyTypeObject *types[MAX_OBJS]; /* per object index: the type the offsets are for (owned) */
+    unsigned int tags[MAX_OBJS];   /* ... and its version tag then */
+} ProgObject;
+
+static PyTypeObject ProgType;
+
+static PyObject *text_one, *text_zero, *text_empty; /* "1", "0", "" */
+static PyObject *str_getitem;                        /* "__getitem__" */
+static PyObject *str_pos;                            /* "pos" */
+
+/* str(i) for -1 <= i < SMALL_TEXTS (at index i + 1), made on first use: the ids, counts, flags
+ * and enum values of an order are mostly small, and str() allocates and formats every time */
+#define SMALL_TEXTS 1024
+static PyObject *small_texts[SMALL_TEXTS + 1];
+
+/* str(v) for an exact int ``v`` (a new reference) */
+static PyObject *
+int_text(PyObject *v)
+{
+    int overflow;
+    long i = PyLong_AsLongAndOverflow(v, &overflow);
+    PyObject **cached;
+    if (overflow || i < -1 || i >= SMALL_TEXTS)
+        return PyObject_Str(v);
+    cached = &small_texts[i + 1];
+    if (*cached == NULL && (*cached = PyObject_Str(v)) == NULL)
+        return NULL;
+    return Py_NewRef(*cached);
+}
+
+/* The offset of the slot that attribute access on an instance of ``tp`` reads (set = 0) or
+ * writes (set = 1) for ``name``, as PyObject_GenericGetAttr / SetAttr would find it: a writable
+ * object member (a __slots__ entry) found on the type, which has no __getattribute__ /
+ * __getattr__ / __setattr__ of its own. -1 for anything else. */
+static Py_ssize_t
+member_offset(PyTypeObject *tp, PyObject *name, int set)
+{
+    PyObject *descr;
+    PyMemberDef *m;
+    if (set ? tp->tp_setattro != PyObject_GenericSetAttr : tp->tp_getattro != PyObject_GenericGetAttr)
+        return -1;
+    descr = _PyType_Lookup(tp, name);
+    if (descr == NULL || !Py_IS_TYPE(descr, &PyMemberDescr_Type))
+        return -1;
+    m = ((PyMemberDescrObject *)descr)->d_member;
+    if (m->type != T_OBJECT_EX || m->flags != 0 || !PyType_IsSubtype(tp, ((PyMemberDescrObject *)descr)->d_common.d_type))
+        return -1;
+    return m->offset;
+}
+
+/* The slot offset of entry ``e`` in ``obj`` (-1: generic access), the cache of its object index
+ * pointed at obj's type first if it is not already (another type, or the same one modified). */
+static Py_ssize_t
+entry_offset(ProgObject *prog, ProgEntry *e, PyObject *obj)
+{
+    PyTypeObject *tp = Py_TYPE(obj);
+    int k = e->obj;
+    Py_ssize_t j;
+    if (tp == prog->types[k] && tp->tp_version_tag == prog->tags[k])
+        return e->offset;
+    for (j = 0; j < prog->n; j++) {
+        ProgEntry *other = &prog->entries[j];
+        if (other->obj == k && other->name != NULL)
+            other->offset = member_offset(tp, other->name, !prog->emit);
+    }
+    /* _PyType_Lookup gave tp a version tag where it can; without one (0) its attribute lookups
+     * are not cached and nothing here may be either: generic access until it has one */
+    if (tp->tp_version_tag == 0)
+        for (j = 0; j < prog->n; j++)
+            if (prog->entries[j].obj == k)
+                prog->entries[j].offset = -1;
+    Py_INCREF(tp);
+    Py_XSETREF(prog->types[k], tp);
+    prog->tags[k] = tp->tp_version_tag;
+    return e->offset;
+}
+
+/* 1 with *out the value of text ``s`` (``n`` bytes) for reader ``read`` (a new reference; NULL
+ * with an error set if it could not be made), or 0 for a text it leaves to the mapping:
+ *   R_INT       optional '-' and 1..9 digits: int(raw), which is what INT's table and from_raw
+ *               give, and INT_E's / INT_R's too (none of their unset texts has 9 digits or fewer)
+ *   R_BOOL      "0", "1": False / True; "": False (BOOL's table)
+ *   R_OPT_BOOL  "": None; "0", "1": False / True (OPT_BOOL's table) */
+static int
+read_text(int read, const char *s, Py_ssize_t n, PyObject **out)
+{
+    Py_ssize_t i = 0;
+    long v = 0;
+    switch (read) {
+    case R_INT:
+        if (n > 0 && s[0] == '-')
+            i = 1;
+        if (n - i < 1 || n - i > 9)
+            return 0;
+        for (; i < n; i++) {
+            unsigned d = (unsigned)((unsigned char)s[i] - '0');
+            if (d > 9)
+                return 0;
+            v = v * 10 + (long)d;
+        }
+        *out = PyLong_FromLong(s[0] == '-' ? -v : v);
+        return 1;
+    case R_BOOL:
+    case R_OPT_BOOL:
+        if (n == 0)
+            *out = Py_NewRef(read == R_BOOL ? Py_False : Py_None);
+        else if (n == 1 && (s[0] == '0' || s[0] == '1'))
+            *out = Py_NewRef(s[0] == '1' ? Py_True : Py_False);
+        else
+            return 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* ``e->a[raw]`` (a new reference). A dict subclass such as step_compiler's _Table gets CPython's
+ * generic mp_subscript, which looks __getitem__ up and calls it as a method per subscript (dict
+ * defines it twice, as a slot and as a faster method, so a subclass cannot inherit the slot):
+ * one lookup costs more than the rest of the field. While the mapping's type is the dict type
+ * seen at Prog() and still leaves __getitem__ to dict, a hit is looked up directly; a miss (for
+ * __missing__), and any other mapping, go through PyObject_GetItem. */
+static PyObject *
+conv_item(const ProgEntry *e, PyObject *raw)
+{
+    PyObject *conv = e->a, *v;
+    if (Py_TYPE(conv) == e->conv_type && e->conv_type->tp_version_tag == e->conv_tag) {
+        v = PyDict_GetItemWithError(conv, raw);
+        if (v != NULL)
+            return Py_NewRef(v);
+        if (PyErr_Occurred())
+            return NULL;
+    }
+    return PyObject_GetItem(conv, raw);
+}
+
+/* fields[i] (a new reference), as the subscript ``f[i]`` gives it for i >= 0 */
+static PyObject *
+field_at(PyObject *fields, Py_ssize_t i)
+{
+    if (PyList_CheckExact(fields)) {
+        if (i >= PyList_GET_SIZE(fields)) {
+            PyErr_SetString(PyExc_IndexError, "list index out of range");
+            return NULL;
+        }
+        return Py_NewRef(PyList_GET_ITEM(fields, i));
+    }
+    return PySequence_GetItem(fields, i);
+}
+
+/* The value of F_LIST entry ``e`` whose first field ``raw`` is at ``cur``; *next the position
+ * after it, or -1 when kind.decode read it (then ``r.pos`` tells, read after the store as the
+ * Python lines do). The lines it stands for: "if f[cur] in _EMPTY: target = []; i = cur + 1",
+ * "else: r.pos = cur; target = kind.decode(r, name, sv); i = r.pos". A tag=value text has no
+ * such test in Python (``raw`` NULL: past the end, which kind.decode reports itself). */
+static PyObject *
+list_value(const ProgEntry *e, PyObject *raw, PyObject *reader, Py_ssize_t cur, Py_ssize_t *next)
+{
+    PyObject *at, *call[3];
+    int rc;
+    if (raw == NULL)
+        goto decode;
+    if (!PyBytes_CheckExact(raw)) {
+        PyErr_SetString(PyExc_TypeError, "fill(): a count field is not bytes");
+        return NULL;
+    }
+    if (PyBytes_GET_SIZE(raw) == 0 ||
+        (e->read != L_TEXT_LIST && PyBytes_GET_SIZE(raw) == 1 && PyBytes_AS_STRING(raw)[0] == '0')) {
+        *next = cur + 1;
+        return e->read == L_PRESENT ? Py_NewRef(Py_None) : PyList_New(0);
+    }
+decode:
+    *next = -1;
+    at = PyLong_FromSsize_t(cur);
+    if (at == NULL)
+        return NULL;
+    rc = PyObject_SetAttr(reader, str_pos, at);
+    Py_DECREF(at);
+    if (rc < 0)
+        return NULL;
+    call[0] = reader;
+    call[1] = e->name;
+    call[2] = e->c;
+    return PyObject_Vectorcall(e->b, call, 3, NULL);
+}
+
+PyDoc_STRVAR(fill_doc,
+"fill(objs, fields, pos, prog[, r]) -> int\n\n"
+"Each entry of the fill Prog ``prog``, ``(obj_index, name, conv[, read])``, sets attribute\n"
+"``name`` of ``objs[obj_index]`` from the next field, from ``fields[pos]`` on: to the field\n"
+"decoded as strict UTF-8 (``conv`` None: what ``bytes.decode()`` gives) or to ``conv[field]``\n"
+"(a mapping: a dict subclass's ``__missing__`` runs on a miss), except that ``read`` (FILL_INT,\n"
+"FILL_BOOL, FILL_OPT_BOOL) reads the texts it knows itself (see _native.c: read_text). A\n"
+"``name`` of None skips a field unread. With ``read`` FILL_LIST, FILL_PRESENT or\n"
+"FILL_TEXT_LIST, ``conv`` is the pair (kind.decode, sv): an empty text is [] (None), any other\n"
+"is ``kind.decode(r, name, sv)`` from ``r.pos`` = that field, and the fields go on at the new\n"
+"``r.pos``. Returns the position after the last entry's fields. Any error propagates (a field\n"
+"past the end: IndexError), the entries before it set.");
+
+static PyObject *
+native_fill(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *objs, *fields, *reader;
+    ProgObject *prog;
+    Py_ssize_t cur, j;
+    if (nargs != 4 && nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "fill() takes 4 or 5 arguments (objs, fields, pos, prog[, r])");
+        return NULL;
+    }
+    objs = args[0];
+    fields = args[1];
+    prog = (ProgObject *)args[3];
+    reader = nargs == 5 ? args[4] : NULL;
+    if (!PyTuple_Check(objs) || !Py_IS_TYPE(prog, &ProgType) || prog->emit || (prog->lists && reader == NULL)) {
+        PyErr_SetString(PyExc_TypeError, "fill(): objs must be a tuple, prog a Prog of fill entries (with lists: "
+                                         "and the reader)");
+        return NULL;
+    }
+    cur = PyLong_AsSsize_t(args[2]);
+    if (cur == -1 && PyErr_Occurred())
+        return NULL;
+    if (cur < 0) {
+        PyErr_SetString(PyExc_ValueError, "fill(): pos must not be negative");
+        return NULL;
+    }
+    for (j = 0; j < prog->n; j++) {
+        ProgEntry *e = &prog->entries[j];
+        PyObject *obj, *raw, *value;
+        Py_ssize_t offset, next = cur + 1;
+        if (e->code == F_SKIP) {
+            cur++;
+            continue;
+        }
+        if (e->obj >= PyTuple_GET_SIZE(objs)) {
+            PyErr_SetString(PyExc_IndexError, "fill(): object index out of range");
+            return NULL;
+        }
+        obj = PyTuple_GET_ITEM(objs, e->obj);
+        if (e->read == L_TEXT_LIST && PyList_CheckExact(fields) && cur >= PyList_GET_SIZE(fields))
+            raw = NULL;
+        else if ((raw = field_at(fields, cur)) == NULL)
+            return NULL;
+        value = NULL;
+        if (e->code == F_LIST)
+            value = list_value(e, raw, reader, cur, &next);
+        else if (e->read != R_NONE && PyBytes_CheckExact(raw) &&
+                 read_text(e->read, PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), &value))
+            ; /* read here (value NULL: an error is set) */
+        else if (e->code == F_CONV)
+            value = conv_item(e, raw);
+        else if (PyBytes_CheckExact(raw))
+            value = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), NULL);
+        else
+            PyErr_SetString(PyExc_TypeError, "fill(): a text field is not bytes");
+        Py_XDECREF(raw);
+        if (value == NULL)
+            return NULL;
+        /* looked up after the conversion, which may have run Python code */
+        offset = entry_offset(prog, e, obj);
+        if (offset >= 0) {
+            PyObject **slot = (PyObject **)((char *)obj + offset);
+            PyObject *old = *slot;
+            *slot = value; /* steals the reference */
+            Py_XDECREF(old);
+        }
+        else {
+            int rc = PyObject_SetAttr(obj, e->name, value);
+            Py_DECREF(value);
+            if (rc < 0)
+                return NULL;
+        }
+        if (next < 0) { /* where kind.decode stopped */
+            PyObject *at = PyObject_GetAttr(reader, str_pos);
+            if (at == NULL)
+                return NULL;
+            next = PyLong_AsSsize_t(at);
+            Py_DECREF(at);
+            if (next == -1 && PyErr_Occurred())
+                return NULL;
+            if (next < 0) {
+                PyErr_SetString(PyExc_ValueError, "fill(): the reader's position is negative");
+                return NULL;
+            }
+        }
+        cur = next;
+    }
+    return PyLong_FromSsize_t(cur);
+}
+
+/* The text of ``v`` for emit entry ``e`` (a new reference), or NULL with an error set. */
+static PyObject *
+emit_text(const ProgEntry *e, PyObject *v)
+{
+    int truth;
+    switch (e->code) {
+    case E_INT_UNSET:
+        if (v == Py_None)
+            return Py_NewRef(e->a);
+        /* fall through */
+    case E_INT:
+        if (PyLong_CheckExact(v))
+            return int_text(v);
+        return PyObject_CallOneArg(e->b, v);
+    case E_STR:
+        if (PyUnicode_CheckExact(v)) {
+            Py_ssize_t at = PyUnicode_FindChar(v, 0, 0, PyUnicode_GET_LENGTH(v), 1);
+            if (at == -2)
+                return NULL;
+            if (at == -1)
+                return Py_NewRef(v);
+        }
+        return PyObject_CallOneArg(e->b, v);
+    case E_OPT_BOOL:
+        if (v == Py_None)
+            return Py_NewRef(text_empty);
+        /* fall through */
+    case E_BOOL:
+        truth = PyObject_IsTrue(v);
+        if (truth < 0)
+            return NULL;
+        return Py_NewRef(truth ? text_one : text_zero);
+    case E_DEC:
+        if (v == Py_None)
+            return Py_NewRef(e->a);
+        if ((PyObject *)Py_TYPE(v) == e->c)
+            return PyObject_Str(v);
+        return PyObject_CallOneArg(e->b, v);
+    case E_NUM:
+        if (v == Py_None && e->a != Py_None)
+            return Py_NewRef(e->a);
+        if (PyFloat_CheckExact(v) && isfinite(PyFloat_AS_DOUBLE(v)))
+            return PyObject_Repr(v);
+        return PyObject_CallOneArg(e->b, v);
+    default: /* E_CALL */
+        if (v == Py_None && e->a != Py_None)
+            return Py_NewRef(e->a);
+        return PyObject_CallOneArg(e->b, v);
+    }
+}
+
+PyDoc_STRVAR(emit_doc,
+"emit(objs, prog, out) -> None\n\n"
+"Append to the list ``out`` one text per entry ``(obj_index, name, code, a, b)`` of the emit\n"
+"Prog ``prog``: attribute ``name`` of ``objs[obj_index]`` written as step_compiler's expression\n"
+"for ``code`` writes it; EMIT_CONST appends ``a`` and reads nothing; EMIT_LIST / EMIT_PRESENT\n"
+"call ``encode(v, sv, out)`` (``b`` the pair (encode, sv)) unless ``v`` is falsy / None, then\n"
+"append ``a``. Any error propagates, the texts before it appended.");
+
+static PyObject *
+native_emit(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *objs, *out;
+    ProgObject *prog;
+    Py_ssize_t j;
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "emit() takes 3 arguments (objs, prog, out)");
+        return NULL;
+    }
+    objs = args[0];
+    prog = (ProgObject *)args[1];
+    out = args[2];
+    if (!PyTuple_Check(objs) || !Py_IS_TYPE(prog, &ProgType) || !prog->emit || !PyList_Check(out)) {
+        PyErr_SetString(PyExc_TypeError, "emit(): objs must be a tuple, prog a Prog of emit entries, out a list");
+        return NULL;
+    }
+    for (j = 0; j < prog->n; j++) {
+        ProgEntry *e = &prog->entries[j];
+        PyObject *obj, *v = NULL, *text;
+        Py_ssize_t offset;
+        int rc;
+        if (e->code == E_CONST) {
+            if (PyList_Append(out, e->a) < 0)
+                return NULL;
+            continue;
+        }
+        if (e->obj >= PyTuple_GET_SIZE(objs)) {
+            PyErr_SetString(PyExc_IndexError, "emit(): object index out of range");
+            return NULL;
+        }
+        obj = PyTuple_GET_ITEM(objs, e->obj);
+        offset = entry_offset(prog, e, obj);
+        if (offset >= 0)
+            v = Py_XNewRef(*(PyObject **)((char *)obj + offset));
+        if (v == NULL)
+            v = PyObject_GetAttr(obj, e->name); /* also raises for an empty slot */
+        if (v == NULL)
+            return NULL;
+        if (e->code == E_LIST || e->code == E_PRESENT) {
+            /* the lines "if v: kind.encode(v, sv, out)" / "else: out.append(a)" (E_PRESENT:
+             * "if v is None: out.append(a)" / "else: kind.encode(v, sv, out)") */
+            int full = e->code == E_LIST ? PyObject_IsTrue(v) : v != Py_None;
+            if (full > 0) {
+                PyObject *call[3] = {v, e->c, out};
+                PyObject *r = PyObject_Vectorcall(e->b, call, 3, NULL);
+                if (r == NULL)
+                    full = -1;
+                Py_XDECREF(r);
+            }
+            else if (full == 0 && PyList_Append(out, e->a) < 0)
+                full = -1;
+            Py_DECREF(v);
+            if (full < 0)
+                return NULL;
+            continue;
+        }
+        text = emit_text(e, v);
+        Py_DECREF(v);
+        if (text == NULL)
+            return NULL;
+        rc = PyList_Append(out, text);
+        Py_DECREF(text);
+        if (rc < 0)
+            return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* Prog(entries): entries all fill entries (3-tuples) or all emit entries (5-tuples). */
+
+static int
+prog_fill_entry(ProgEntry *e, PyObject *spec, int emit)
+{
+    long obj, code;
+    PyObject *name;
+    if (!PyTuple_Check(spec) ||
+        (emit ? PyTuple_GET_SIZE(spec) != 5 : PyTuple_GET_SIZE(spec) != 3 && PyTuple_GET_SIZE(spec) != 4)) {
+        PyErr_SetString(PyExc_TypeError, "Prog(): entries are all (obj_index, name, conv[, read]) or all "
+                                         "(obj_index, name, code, a, b)");
+        return -1;
+    }
+    e->offset = -1;
+    obj = PyLong_AsLong(PyTuple_GET_ITEM(spec, 0));
+    if (obj == -1 && PyErr_Occurred())
+        return -1;
+    if (obj < 0 || obj >= MAX_OBJS) {
+        PyErr_Format(PyExc_ValueError, "Prog(): object index %ld is outside 0..%d", obj, MAX_OBJS - 1);
+        return -1;
+    }
+    e->obj = (int)obj;
+    name = PyTuple_GET_ITEM(spec, 1);
+    if (emit) {
+        code = PyLong_AsLong(PyTuple_GET_ITEM(spec, 2));
+        if (code == -1 && PyErr_Occurred())
+            return -1;
+        if (code < E_CONST || code > E_PRESENT) {
+            PyErr_Format(PyExc_ValueError, "Prog(): unknown emit code %ld", code);
+            return -1;
+        }
+        e->code = (int)code;
+        e->a = Py_NewRef(PyTuple_GET_ITEM(spec, 3));
+        if (code == E_CONST)
+            return 0;
+        if ((code == E_INT_UNSET || code == E_DEC) && !PyUnicode_Check(e->a)) {
+            PyErr_SetString(PyExc_TypeError, "Prog(): this code needs the unset text as a");
+            return -1;
+        }
+        if (code == E_DEC) {
+            PyObject *pair = PyTuple_GET_ITEM(spec, 4);
+            if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 || !PyType_Check(PyTuple_GET_ITEM(pair, 0))) {
+                PyErr_SetString(PyExc_TypeError, "Prog(): a DEC entry's b is (Decimal, to_text)");
+                return -1;
+            }
+            e->c = Py_NewRef(PyTuple_GET_ITEM(pair, 0));
+            e->b = Py_NewRef(PyTuple_GET_ITEM(pair, 1));
+        }
+        else if (code == E_LIST || code == E_PRESENT) {
+            PyObject *pair = PyTuple_GET_ITEM(spec, 4);
+            if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 || !PyLong_CheckExact(PyTuple_GET_ITEM(pair, 1)) ||
+                !PyUnicode_Check(e->a)) {
+                PyErr_SetString(PyExc_TypeError, "Prog(): a LIST / PRESENT entry's a is the empty text, b (encode, sv)");
+                return -1;
+            }
+            e->b = Py_NewRef(PyTuple_GET_ITEM(pair, 0));
+            e->c = Py_NewRef(PyTuple_GET_ITEM(pair, 1));
+        }
+        else
+            e->b = Py_NewRef(PyTuple_GET_ITEM(spec, 4));
+        if (code != E_BOOL && code != E_OPT_BOOL && !PyCallable_Check(e->b)) {
+            PyErr_SetString(PyExc_TypeError, "Prog(): this code needs the kind's to_text as b");
+            return -1;
+        }
+    }
+    else if (name == Py_None) {
+        e->code = F_SKIP;
+        return 0;
+    }
+    else {
+        PyObject *conv = PyTuple_GET_ITEM(spec, 2);
+        e->code = conv == Py_None ? F_TEXT : F_CONV;
+        if (conv != Py_None)
+            e->a = Py_NewRef(conv);
+        if (PyDict_Check(conv)) {
+            PyTypeObject *tp = Py_TYPE(conv);
+            PyObject *getitem = _PyType_Lookup(tp, str_getitem); /* gives tp a version tag */
+            if (getitem != NULL && getitem == _PyType_Lookup(&PyDict_Type, str_getitem) && tp->tp_version_tag != 0) {
+                e->conv_type = (PyTypeObject *)Py_NewRef(tp);
+                e->conv_tag = tp->tp_version_tag;
+            }
+        }
+        if (PyTuple_GET_SIZE(spec) == 4) {
+            long read = PyLong_AsLong(PyTuple_GET_ITEM(spec, 3));
+            if (read == -1 && PyErr_Occurred())
+                return -1;
+            if (read >= L_LIST && read <= L_TEXT_LIST) {
+                if (!PyTuple_Check(conv) || PyTuple_GET_SIZE(conv) != 2 || !PyLong_CheckExact(PyTuple_GET_ITEM(conv, 1))) {
+                    PyErr_SetString(PyExc_TypeError, "Prog(): a list entry's conv is (decode, sv)");
+                    return -1;
+                }
+                e->code = F_LIST;
+                e->b = Py_NewRef(PyTuple_GET_ITEM(conv, 0));
+                e->c = Py_NewRef(PyTuple_GET_ITEM(conv, 1));
+            }
+            else if (read < R_NONE || read > R_OPT_BOOL || (read != R_NONE && conv == Py_None)) {
+                PyErr_SetString(PyExc_ValueError, "Prog(): an unknown reader, or a reader without a mapping");
+                return -1;
+            }
+            e->read = (int)read;
+        }
+    }
+    if (!PyUnicode_CheckExact(name)) {
+        PyErr_SetString(PyExc_TypeError, "Prog(): an attribute name must be a str");
+        return -1;
+    }
+    e->name = Py_NewRef(name);
+    PyUnicode_InternInPlace(&e->name);
+    return 0;
+}
+
+static PyObject *
+prog_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *entries;
+    ProgObject *prog;
+    Py_ssize_t j, n;
+    if ((kwds != NULL && PyDict_GET_SIZE(kwds) != 0) || !PyArg_ParseTuple(args, "O!:Prog", &PyTuple_Type, &entries)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "Prog() takes one tuple of entries");
+        return NULL;
+    }
+    n = PyTuple_GET_SIZE(entries);
+    prog = (ProgObject *)type->tp_alloc(type, 0);
+    if (prog == NULL)
+        return NULL;
+    prog->entries = PyMem_Calloc((size_t)(n > 0 ? n : 1), sizeof(ProgEntry));
+    if (prog->entries == NULL) {
+        Py_DECREF(prog);
+        return PyErr_NoMemory();
+    }
+    prog->emit = n > 0 && PyTuple_Check(PyTuple_GET_ITEM(entries, 0)) && PyTuple_GET_SIZE(PyTuple_GET_ITEM(entries, 0)) == 5;
+    for (j = 0; j < n; j++) {
+        prog->n = j + 1; /* what dealloc releases */
+        if (prog_fill_entry(&prog->entries[j], PyTuple_GET_ITEM(entries, j), prog->emit) < 0) {
+            Py_DECREF(prog);
+            return NULL;
+        }
+        if (prog->entries[j].code == F_LIST)
+            prog->lists = 1;
+    }
+    return (PyObject *)prog;
+}
+
+static int
+prog_traverse(ProgObject *prog, visitproc visit, void *arg)
+{
+    Py_ssize_t j;
+    int k;
+    for (j = 0; j < prog->n; j++) {
+        Py_VISIT(prog->entries[j].a);
+        Py_VISIT(prog->entries[j].b);
+        Py_VISIT(prog->entries[j].c);
+        Py_VISIT(prog->entries[j].conv_type);
+    }
+    for (k = 0; k < MAX_OBJS; k++)
+        Py_VISIT(prog->types[k]);
+    return 0;
+}
+
+static int
+prog_clear(ProgObject *prog)
+{
+    Py_ssize_t j;
+    int k;
+    for (j = 0; j < prog->n; j++) {
+        ProgEntry *e = &prog->entries[j];
+        Py_CLEAR(e->name);
+        Py_CLEAR(e->a);
+        Py_CLEAR(e->b);
+        Py_CLEAR(e->c);
+        Py_CLEAR(e->conv_type);
+        e->offset = -1;
+    }
+    for (k = 0; k < MAX_OBJS; k++) {
+        Py_CLEAR(prog->types[k]);
+        prog->tags[k] = 0;
+    }
+    prog->n = 0; /* an empty run from now on, never one with NULL entries */
+    return 0;
+}
+
+static void
+prog_dealloc(ProgObject *prog)
+{
+    PyObject_GC_UnTrack(prog);
+    prog_clear(prog);
+    PyMem_Free(prog->entries);
+    Py_TYPE(prog)->tp_free((PyObject *)prog);
+}
+
+static Py_ssize_t
+prog_length(ProgObject *prog)
+{
+    return prog->n;
+}
+
+static PySequenceMethods prog_as_sequence = {
+    .sq_length = (lenfunc)prog_length,
+};
+
+PyDoc_STRVAR(prog_doc,
+"Prog(entries): one run of fields for fill() (entries (obj_index, name, conv[, read])) or emit()\n"
+"(entries (obj_index, name, code, a, b); for EMIT_DEC, b is (Decimal, to_text)), compiled once.");
+
+static PyTypeObject ProgType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "ibkr.protocol._native.Prog",
+    .tp_basicsize = sizeof(ProgObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = prog_doc,
+    .tp_new = prog_new,
+    .tp_dealloc = (destructor)prog_dealloc,
+    .tp_traverse = (traverseproc)prog_traverse,
+    .tp_clear = (inquiry)prog_clear,
+    .tp_as_sequence = &prog_as_sequence,
+};
+
+static PyMethodDef native_methods[] = {
+    {"fill", (PyCFunction)(void (*)(void))native_fill, METH_FASTCALL, fill_doc},
+    {"emit", (PyCFunction)(void (*)(void))native_emit, METH_FASTCALL, emit_doc},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef native_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "ibkr.protocol._native",
-    .m_doc = "The optional compiled decoder of ibkr's hot server messages (see native.py).",
+    .m_doc = "The optional compiled decoder of ibkr's hot server messages and the run helpers of the "
+             "step-compiled order codecs (see native.py, messages/step_compiler.py).",
     .m_size = -1,
+    .m_methods = native_methods,
 };
 
 PyMODINIT_FUNC
@@ -690,19 +1384,42 @@ PyInit__native(void)
     if (c_locale == (locale_t)0)
         c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); /* on failure: PyOS_string_to_double */
 #endif
-    if (PyType_Ready(&PlanType) < 0)
+    if (text_one == NULL) {
+        text_one = PyUnicode_InternFromString("1");
+        text_zero = PyUnicode_InternFromString("0");
+        text_empty = PyUnicode_InternFromString("");
+        str_getitem = PyUnicode_InternFromString("__getitem__");
+        str_pos = PyUnicode_InternFromString("pos");
+        if (text_one == NULL || text_zero == NULL || text_empty == NULL || str_getitem == NULL || str_pos == NULL)
+            return NULL;
+    }
+    if (PyType_Ready(&PlanType) < 0 || PyType_Ready(&ProgType) < 0)
         return NULL;
     m = PyModule_Create(&native_module);
     if (m == NULL)
         return NULL;
     Py_INCREF(&PlanType);
+    Py_INCREF(&ProgType);
     if (PyModule_AddObject(m, "Plan", (PyObject *)&PlanType) < 0 ||
+        PyModule_AddObject(m, "Prog", (PyObject *)&ProgType) < 0 ||
         PyModule_AddIntConstant(m, "SKIP", K_SKIP) < 0 || PyModule_AddIntConstant(m, "VERSION", K_VERSION) < 0 ||
         PyModule_AddIntConstant(m, "INT", K_INT) < 0 || PyModule_AddIntConstant(m, "FLOAT", K_FLOAT) < 0 ||
         PyModule_AddIntConstant(m, "SIZE", K_SIZE) < 0 || PyModule_AddIntConstant(m, "STR", K_STR) < 0 ||
         PyModule_AddIntConstant(m, "BOOL01", K_BOOL01) < 0 || PyModule_AddIntConstant(m, "CALL", K_CALL) < 0 ||
-        PyModule_AddIntConstant(m, "MAX_FIELDS", MAX_FIELDS) < 0) {
+        PyModule_AddIntConstant(m, "MAX_FIELDS", MAX_FIELDS) < 0 ||
+        PyModule_AddIntConstant(m, "EMIT_CONST", E_CONST) < 0 || PyModule_AddIntConstant(m, "EMIT_INT", E_INT) < 0 ||
+        PyModule_AddIntConstant(m, "EMIT_INT_UNSET", E_INT_UNSET) < 0 ||
+        PyModule_AddIntConstant(m, "EMIT_STR", E_STR) < 0 || PyModule_AddIntConstant(m, "EMIT_BOOL", E_BOOL) < 0 ||
+        PyModule_AddIntConstant(m, "EMIT_OPT_BOOL", E_OPT_BOOL) < 0 ||
+        PyModule_AddIntConstant(m, "EMIT_DEC", E_DEC) < 0 || PyModule_AddIntConstant(m, "EMIT_NUM", E_NUM) < 0 ||
+        PyModule_AddIntConstant(m, "EMIT_CALL", E_CALL) < 0 || PyModule_AddIntConstant(m, "EMIT_LIST", E_LIST) < 0 ||
+        PyModule_AddIntConstant(m, "EMIT_PRESENT", E_PRESENT) < 0 || PyModule_AddIntConstant(m, "FILL_INT", R_INT) < 0 ||
+        PyModule_AddIntConstant(m, "FILL_BOOL", R_BOOL) < 0 ||
+        PyModule_AddIntConstant(m, "FILL_OPT_BOOL", R_OPT_BOOL) < 0 ||
+        PyModule_AddIntConstant(m, "FILL_LIST", L_LIST) < 0 || PyModule_AddIntConstant(m, "FILL_PRESENT", L_PRESENT) < 0 ||
+        PyModule_AddIntConstant(m, "FILL_TEXT_LIST", L_TEXT_LIST) < 0) {
         Py_DECREF(&PlanType);
+        Py_DECREF(&ProgType);
         Py_DECREF(m);
         return NULL;
     }

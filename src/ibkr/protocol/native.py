@@ -49,12 +49,15 @@ def _load() -> Any:
 
 _native = _load()
 
-__all__ = ["AVAILABLE", "ENABLED", "NativeDecoder", "plan_for", "SHAPES", "Shape"]
+__all__ = ["AVAILABLE", "ENABLED", "EXTENSION", "NativeDecoder", "plan_for", "SHAPES", "Shape"]
 
 #: the extension is built and importable
 AVAILABLE = _native is not None
 #: ... and not ruled out by IBKR_PURE_PYTHON
 ENABLED = AVAILABLE and os.environ.get("IBKR_PURE_PYTHON", "") in ("", "0")
+#: the extension module when ENABLED, else None (its ``fill`` / ``emit`` serve the step-compiled
+#: order codecs, ``messages/step_compiler.py``)
+EXTENSION: Any = _native if ENABLED else None
 
 # Field kinds (the codes _native.c understands; see its header for what each takes verbatim).
 if _native is not None:
