@@ -12,10 +12,19 @@ verbatim (an odd value, a bad type, invalid UTF-8, a short message) raises, and 
 runs the interpreter from the same start, which gives the result or raises the precise
 ``DecodeError`` / ``EncodeError`` naming the field. Decoded scalars come from per-kind tables
 (``_Table``): a hit is the value the kind's ``from_raw`` gave for that text, a miss calls it.
+
+Where the compiled extension is there (``native.EXTENSION``), a run of at least ``_MIN_RUN``
+consecutive one-field steps becomes one call of its ``fill`` (decoding) or ``emit`` (encoding)
+over a ``Prog`` built here, which does in C what the Python lines of that run do, value for
+value, or raises like them. A list or an optional group takes part too: on encoding its lines
+("if v: kind.encode(v, sv, out)" / "else: out.append('0')"), on decoding its empty test and
+``kind.decode``, after which the run ends (``fill`` returns the position the list ended at).
+``pure_python()`` builds and runs the Python lines instead (tests compare the two).
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -42,12 +51,16 @@ from ibkr.protocol.messages.fast import INTS
 from ibkr.protocol.messages.order_wire import OPT_BOOL, Ctx, Fld, Present, Step, When, decode_steps, encode_steps
 from ibkr.protocol.models import TAG_VALUE_TEXT
 
-__all__ = ["StepCodec", "interpreted"]
+__all__ = ["StepCodec", "interpreted", "pure_python"]
 
 M = TypeVar("M")
 
 #: False while ``interpreted()`` is active (benchmarks and tests of the interpreter)
 _compiled = [True]
+#: False while ``pure_python()`` is active: compiled code without the extension's runs
+_runs = [True]
+#: the fewest one-field steps worth a ``fill`` / ``emit`` call (below it the Python lines are as fast)
+_MIN_RUN = 3
 
 
 @contextmanager
@@ -60,6 +73,26 @@ def interpreted() -> Iterator[None]:
         _compiled[0] = True
 
 
+@contextmanager
+def pure_python() -> Iterator[None]:
+    """Inside the block, every ``StepCodec`` builds and runs its compiled code without the
+    extension's ``fill`` / ``emit`` runs (not thread-safe); the two variants are cached apart."""
+    _runs[0] = False
+    try:
+        yield
+    finally:
+        _runs[0] = True
+
+
+def _extension() -> Any:
+    """The compiled extension whose ``fill`` / ``emit`` the generated code calls, or ``None``."""
+    if not _runs[0]:
+        return None
+    from ibkr.protocol import native  # not at the top: native imports the messages, which import us
+
+    return native.EXTENSION
+
+
 EncodeFn = Callable[[Ctx, list[str]], None]
 DecodeFn = Callable[[Ctx, Sequence[bytes], int, Reader], int]
 
@@ -67,19 +100,22 @@ DecodeFn = Callable[[Ctx, Sequence[bytes], int, Reader], int]
 class StepCodec:
     """One step list with its compiled encoder and decoder per server version (built lazily)."""
 
-    __slots__ = ("_dec", "_enc", "name", "steps")
+    __slots__ = ("_dec", "_dec_py", "_enc", "_enc_py", "name", "steps")
 
     def __init__(self, name: str, steps: Sequence[Step]) -> None:
         self.name = name
         self.steps = tuple(steps)
+        # with the extension's runs where it is there; and without (inside pure_python())
         self._enc: dict[int, EncodeFn] = {}
         self._dec: dict[tuple[int, int], DecodeFn] = {}
+        self._enc_py: dict[int, EncodeFn] = {}
+        self._dec_py: dict[tuple[int, int], DecodeFn] = {}
 
     def encode(self, ctx: Ctx, sv: int, out: list[str]) -> None:
         if _compiled[0]:
             mark = len(out)
             try:
-                (self._enc.get(sv) or self.encoder(sv))(ctx, out)
+                ((self._enc if _runs[0] else self._enc_py).get(sv) or self.encoder(sv))(ctx, out)
                 return
             except Exception:  # noqa: BLE001 - the interpreter below writes it or names the field
                 del out[mark:]
@@ -89,7 +125,7 @@ class StepCodec:
         """The object ``make`` builds (with the context over its parts), filled from ``r``."""
         start = r.pos
         if _compiled[0]:
-            fn = self._dec.get((sv, start)) or self.decoder(sv, start)
+            fn = (self._dec if _runs[0] else self._dec_py).get((sv, start)) or self.decoder(sv, start)
             msg, ctx = make()
             try:
                 end = fn(ctx, r.fields, start, r)
@@ -106,17 +142,19 @@ class StepCodec:
 
     def encoder(self, sv: int) -> EncodeFn:
         """The compiled encoder at ``sv`` (raises on anything it does not write verbatim)."""
-        fn = self._enc.get(sv)
+        fns = self._enc if _runs[0] else self._enc_py
+        fn = fns.get(sv)
         if fn is None:
-            fn = self._enc[sv] = _EncodeGen(self.name, sv).build(self.steps)
+            fn = fns[sv] = _EncodeGen(self.name, sv, _extension()).build(self.steps)
         return fn
 
     def decoder(self, sv: int, start: int = 1) -> DecodeFn:
         """The compiled decoder at ``sv`` for a message whose fields begin at ``start``: it returns
         the position after the last field, which may lie past the end (a truncated message)."""
-        fn = self._dec.get((sv, start))
+        fns = self._dec if _runs[0] else self._dec_py
+        fn = fns.get((sv, start))
         if fn is None:
-            fn = self._dec[(sv, start)] = _DecodeGen(self.name, sv, start).build(self.steps)
+            fn = fns[(sv, start)] = _DecodeGen(self.name, sv, start, _extension()).build(self.steps)
         return fn
 
 
@@ -127,12 +165,18 @@ def _present(st: Step, sv: int) -> bool:
     return st.since <= sv < st.until
 
 
-class _Gen:
-    """Source lines plus the objects they refer to (bound as globals of the generated code)."""
+#: the context objects in the order of the ``objs`` tuple the generated code hands to fill / emit
+_OBJS = "mocsx"
 
-    def __init__(self, name: str, sv: int) -> None:
+
+class _Gen:
+    """Source lines plus the objects they refer to (bound as globals of the generated code);
+    ``ext``: the extension whose ``fill`` / ``emit`` take runs of one-field steps, or ``None``."""
+
+    def __init__(self, name: str, sv: int, ext: Any = None) -> None:
         self.name = name
         self.sv = sv
+        self.ext = ext
         self.lines: list[str] = []
         self.ns: dict[str, Any] = {}
         self._ids: dict[int, str] = {}
@@ -174,17 +218,47 @@ def _num_text(kind: Num) -> Callable[[Any], str]:
 
 class _EncodeGen(_Gen):
     def build(self, steps: Sequence[Step]) -> EncodeFn:
-        self.pending: list[str] = []
+        #: the fields not written yet: each an expression (or, for a list, the statements) writing
+        #: it, and its ``emit`` entry if it has one
+        self.pending: list[tuple[str | tuple[str, ...], tuple[Any, ...] | None]] = []
         self.emit(1, "m, o, c, s, x = ctx.m, ctx.o, ctx.c, ctx.s, ctx.x")
+        if self.ext is not None:
+            self.emit(1, "objs = (m, o, c, s, x)")
         self.steps(steps, 1)
         self.flush(1)
         fn: EncodeFn = self.make("def _encode(ctx, out):", "_encode")
         return fn
 
     def flush(self, depth: int) -> None:
-        if self.pending:
-            self.emit(depth, f"out += ({', '.join(self.pending)},)")
-            self.pending = []
+        """Write the pending fields: runs of ``_MIN_RUN`` entries or more as one ``emit`` call
+        each, the rest as ``out += (expr, ...)`` (and a list's own statements)."""
+        exprs: list[str] = []
+
+        def write_exprs() -> None:
+            if exprs:
+                self.emit(depth, f"out += ({', '.join(exprs)},)")
+                exprs.clear()
+
+        i, pending, self.pending = 0, self.pending, []
+        while i < len(pending):
+            j = i
+            while j < len(pending) and pending[j][1] is not None:
+                j += 1
+            if j - i >= _MIN_RUN:
+                write_exprs()
+                prog = self.ext.Prog(tuple(entry for _, entry in pending[i:j]))
+                self.emit(depth, f"{self.ref(self.ext.emit)}(objs, {self.ref(prog)}, out)")
+                i = j
+                continue
+            for python, _ in pending[i : max(j, i + 1)]:
+                if isinstance(python, str):
+                    exprs.append(python)
+                else:
+                    write_exprs()
+                    for line in python:
+                        self.emit(depth, line)
+            i = max(j, i + 1)
+        write_exprs()
 
     def steps(self, steps: Sequence[Step], depth: int) -> None:
         for st in steps:
@@ -199,7 +273,42 @@ class _EncodeGen(_Gen):
                 if len(self.lines) == mark:
                     self.emit(depth + 1, "pass")
             else:
-                self.field(st.kind, f"{st.obj}.{st.name}" if st.name else "None", depth)
+                self.field(st.kind, f"{st.obj}.{st.name}" if st.name else "None", depth, st)
+
+    def entry(self, kind: Kind, st: Fld) -> tuple[Any, ...] | None:
+        """``st`` as an ``emit`` entry ``(obj_index, name, code, a, b)`` that writes what ``expr``
+        (or ``field``'s statements for a list) writes, if there is one (``a``: the unset text;
+        ``b``: the kind's ``to_text``)."""
+        ext = self.ext
+        if isinstance(kind, Const):
+            return (0, None, ext.EMIT_CONST, kind.text, None)
+        if not st.name:
+            return None
+        at = (_OBJS.index(st.obj), sys.intern(st.name))
+        if isinstance(kind, ListOf) or kind is TAG_VALUE_TEXT:
+            return (*at, ext.EMIT_LIST, "0" if isinstance(kind, ListOf) else "", (kind.encode, self.sv))
+        if isinstance(kind, Present):
+            return (*at, ext.EMIT_PRESENT, "0", (kind.encode, self.sv))
+        if kind is INT:
+            return (*at, ext.EMIT_INT, None, kind.to_text)
+        if kind is INT_E or kind is INT_R:
+            return (*at, ext.EMIT_INT_UNSET, kind.unset_text, kind.to_text)
+        if kind is STR:
+            return (*at, ext.EMIT_STR, None, kind.to_text)
+        if kind is BOOL:
+            return (*at, ext.EMIT_BOOL, None, None)
+        if kind is OPT_BOOL:
+            return (*at, ext.EMIT_OPT_BOOL, None, None)
+        if kind is DEC or kind is DEC_LONG_MIN:
+            return (*at, ext.EMIT_DEC, kind.unset_text, (Decimal, kind.to_text))
+        if isinstance(kind, Num):
+            # _num_text's float shortcut, or not
+            code = ext.EMIT_CALL if kind.plain or kind.zero_text is not None else ext.EMIT_NUM
+            return (*at, code, kind.unset_text, kind.to_text)
+        scalar = getattr(kind, "to_text", None)
+        if scalar is not None:
+            return (*at, ext.EMIT_CALL, None, scalar)
+        return None
 
     def expr(self, kind: Kind, v: str) -> str | None:
         """One expression writing ``v`` (the text of an attribute read) as ``kind``, if it has one."""
@@ -231,10 +340,12 @@ class _EncodeGen(_Gen):
             return f"{self.ref(scalar)}({v})"
         return None
 
-    def field(self, kind: Kind, v: str, depth: int) -> None:
+    def field(self, kind: Kind, v: str, depth: int, st: Fld | None = None) -> None:
+        """``st``: the step when ``v`` is its attribute (then a candidate for an ``emit`` run)."""
         e = self.expr(kind, v)
         if e is not None:
-            self.pending.append(e)
+            entry = self.entry(kind, st) if self.ext is not None and st is not None else None
+            self.pending.append((e, entry))
             return
         if isinstance(kind, Group):
             subs = [
@@ -245,22 +356,22 @@ class _EncodeGen(_Gen):
             if all(s is not None for s in subs):
                 self.flush(depth)
                 self.emit(depth, f"g = {v}")
-                self.pending.extend(s for s in subs if s is not None)
+                self.pending.extend((s, None) for s in subs if s is not None)
                 self.flush(depth)
                 return
-        self.flush(depth)
         k = self.ref(kind)
         if isinstance(kind, ListOf):
-            self.emit(depth, f"if {v}: {k}.encode({v}, {self.sv}, out)")
-            self.emit(depth, "else: out.append('0')")
+            lines = (f"if {v}: {k}.encode({v}, {self.sv}, out)", "else: out.append('0')")
         elif isinstance(kind, Present):
-            self.emit(depth, f"if {v} is None: out.append('0')")
-            self.emit(depth, f"else: {k}.encode({v}, {self.sv}, out)")
+            lines = (f"if {v} is None: out.append('0')", f"else: {k}.encode({v}, {self.sv}, out)")
         elif kind is TAG_VALUE_TEXT:
-            self.emit(depth, f"if not {v}: out.append('')")
-            self.emit(depth, f"else: {k}.encode({v}, {self.sv}, out)")
+            lines = (f"if not {v}: out.append('')", f"else: {k}.encode({v}, {self.sv}, out)")
         else:
+            self.flush(depth)
             self.emit(depth, f"{k}.encode({v}, {self.sv}, out)")
+            return
+        entry = self.entry(kind, st) if self.ext is not None and st is not None else None
+        self.pending.append((lines, entry))
 
 
 # --- decoder ---------------------------------------------------------------------------------------
@@ -322,16 +433,28 @@ class _DecodeGen(_Gen):
     """Positions are static (``f[7]``) up to the first group of variable length, then relative to
     ``i`` (``f[i+3]``), ``i`` being re-synchronised after each ``When`` and each list."""
 
-    def __init__(self, name: str, sv: int, start: int) -> None:
-        super().__init__(name, sv)
+    def __init__(self, name: str, sv: int, start: int, ext: Any = None) -> None:
+        super().__init__(name, sv, ext)
         self.start = start
+        #: the current run: each step's ``fill`` entry and its Python line ("" for none)
+        self.run: list[tuple[tuple[Any, ...], str]] = []
+        self.run_at = ""
+        self.run_depth = 0
+        #: the ``read`` codes of the list entries (a run ends with one)
+        self.list_reads = () if ext is None else (ext.FILL_LIST, ext.FILL_PRESENT, ext.FILL_TEXT_LIST)
+
+    def is_list(self, entry: tuple[Any, ...]) -> bool:
+        return len(entry) == 4 and entry[3] in self.list_reads
 
     def build(self, steps: Sequence[Step]) -> DecodeFn:
         self.dyn = False
         self.off = self.start
         self.emit(1, "m, o, c, s, x = ctx.m, ctx.o, ctx.c, ctx.s, ctx.x")
+        if self.ext is not None:
+            self.emit(1, "objs = (m, o, c, s, x)")
         self.steps(steps, 1)
-        self.emit(1, f"return {self.pos()}")
+        if not self.flush("return "):
+            self.emit(1, f"return {self.pos()}")
         fn: DecodeFn = self.make("def _decode(ctx, f, i, r):", "_decode")
         return fn
 
@@ -341,8 +464,64 @@ class _DecodeGen(_Gen):
             return str(n)
         return f"i+{n}" if n else "i"
 
+    def flush(self, lead: str = "") -> bool:
+        """Write the current run: one ``fill`` call if it sets ``_MIN_RUN`` attributes or more or
+        ends with a list, else its Python lines; true if a ``fill`` call was written behind
+        ``lead`` (``"i = "``, ``"return "``: the position after the run; a list is always followed
+        by ``i = ``). Every line that is not part of a run comes after a ``flush``."""
+        run, self.run = self.run, []
+        ends_list = bool(run) and self.is_list(run[-1][0])
+        if ends_list or sum(1 for entry, _ in run if entry[1] is not None) >= _MIN_RUN:
+            prog = self.ext.Prog(tuple(entry for entry, _ in run))
+            call = f"{self.ref(self.ext.fill)}(objs, f, {self.run_at}, {self.ref(prog)}{', r' if ends_list else ''})"
+            if ends_list and not lead:
+                lead = "i = "
+            self.emit(self.run_depth, lead + call)
+            if lead == "i = ":
+                self.dyn, self.off = True, 0
+            return bool(lead)
+        for _, line in run:
+            if line:
+                self.emit(self.run_depth, line)
+        return False
+
+    def run_entry(self, st: Fld) -> tuple[Any, ...] | None:
+        """``st`` as a ``fill`` entry ``(obj_index, name, conv[, read])`` reading what ``expr``
+        reads, if it is one: ``conv`` None decodes the text, else is its table (a ``from_raw`` of a
+        kind without one behind a table that only ever misses); ``read``: the C reader of the int
+        and flag texts whose table values it gives itself. A ``Const`` is skipped unread (name
+        None)."""
+        kind = st.kind
+        if isinstance(kind, Version):
+            return None
+        if isinstance(kind, Const):
+            return (0, None, None)
+        if not st.name:
+            return None
+        at = (_OBJS.index(st.obj), sys.intern(st.name))
+        ext = self.ext
+        if isinstance(kind, ListOf | Present) or kind is TAG_VALUE_TEXT:
+            read = ext.FILL_LIST if isinstance(kind, ListOf) else ext.FILL_PRESENT
+            return (*at, (kind.decode, self.sv), ext.FILL_TEXT_LIST if kind is TAG_VALUE_TEXT else read)
+        if kind is STR:
+            return (*at, None)
+        conv = _table(kind)
+        if conv is None:  # (an empty table is falsy)
+            conv = _call_table(kind)
+            if conv is None:
+                return None
+        if kind is INT or kind is INT_E or kind is INT_R:
+            return (*at, conv, ext.FILL_INT)
+        if kind is BOOL:
+            return (*at, conv, ext.FILL_BOOL)
+        if kind is OPT_BOOL:
+            return (*at, conv, ext.FILL_OPT_BOOL)
+        return (*at, conv)
+
     def sync(self, depth: int) -> None:
         """Make ``i`` the current position."""
+        if self.flush("i = "):
+            return
         if not self.dyn or self.off:
             self.emit(depth, f"i = {self.pos()}")
         self.dyn, self.off = True, 0
@@ -382,6 +561,20 @@ class _DecodeGen(_Gen):
     def field(self, st: Fld, depth: int) -> None:
         kind = st.kind
         target = f"{st.obj}.{st.name}" if st.name else ""
+        entry = self.run_entry(st) if self.ext is not None else None
+        if entry is not None:
+            if not self.run:
+                self.run_at, self.run_depth = self.pos(), depth
+            if self.is_list(entry):  # the run ends here, at a position only fill knows
+                self.run.append((entry, ""))
+                self.flush("i = ")
+            elif isinstance(kind, Const):
+                self.off += 1
+                self.run.append((entry, ""))
+            else:
+                self.run.append((entry, f"{target} = {self.expr(kind)}"))
+            return
+        self.flush()
         if isinstance(kind, Version):
             self.emit(depth, f"int(f[{self.pos()}])")
             self.off += 1
@@ -429,3 +622,16 @@ class _DecodeGen(_Gen):
 
 #: count / flag texts of an empty list or an absent group (``int(raw) if raw else 0`` is 0)
 _EMPTY = frozenset({b"0", b""})
+#: kind -> a table that only ever misses, i.e. calls its ``from_raw`` (kinds without a table)
+_CALLS: dict[int, _Table] = {}
+
+
+def _call_table(kind: Kind) -> _Table | None:
+    """``kind.from_raw`` as a mapping for ``fill`` (``table[raw]`` is ``from_raw(raw)``)."""
+    table = _CALLS.get(id(kind))
+    if table is None:
+        from_raw = getattr(kind, "from_raw", None)
+        if from_raw is None:
+            return None
+        table = _CALLS[id(kind)] = _Table(from_raw, False, {})
+    return table
