@@ -777,16 +777,11 @@ member_offset(PyTypeObject *tp, PyObject *name, int set)
     return m->offset;
 }
 
-/* The slot offset of entry ``e`` in ``obj`` (-1: generic access), the cache of its object index
- * pointed at obj's type first if it is not already (another type, or the same one modified). */
-static Py_ssize_t
-entry_offset(ProgObject *prog, ProgEntry *e, PyObject *obj)
+/* Point the cache of object index ``k`` at type ``tp``: the offsets of its entries' attributes */
+static void
+prog_resolve(ProgObject *prog, int k, PyTypeObject *tp)
 {
-    PyTypeObject *tp = Py_TYPE(obj);
-    int k = e->obj;
     Py_ssize_t j;
-    if (tp == prog->types[k] && tp->tp_version_tag == prog->tags[k])
-        return e->offset;
     for (j = 0; j < prog->n; j++) {
         ProgEntry *other = &prog->entries[j];
         if (other->obj == k && other->name != NULL)
@@ -801,6 +796,16 @@ entry_offset(ProgObject *prog, ProgEntry *e, PyObject *obj)
     Py_INCREF(tp);
     Py_XSETREF(prog->types[k], tp);
     prog->tags[k] = tp->tp_version_tag;
+}
+
+/* The slot offset of entry ``e`` in ``obj`` (-1: generic access), the cache of its object index
+ * pointed at obj's type first if it is not already (another type, or the same one modified). */
+static inline Py_ssize_t
+entry_offset(ProgObject *prog, const ProgEntry *e, PyObject *obj)
+{
+    PyTypeObject *tp = Py_TYPE(obj);
+    if (tp != prog->types[e->obj] || tp->tp_version_tag != prog->tags[e->obj])
+        prog_resolve(prog, e->obj, tp);
     return e->offset;
 }
 
@@ -1074,6 +1079,32 @@ PyDoc_STRVAR(emit_doc,
 "call ``encode(v, sv, out)`` (``b`` the pair (encode, sv)) unless ``v`` is falsy / None, then\n"
 "append ``a``. Any error propagates, the texts before it appended.");
 
+/* Room for ``n`` more items in list ``out``: a run's texts would otherwise grow an encoder's fresh
+ * list a dozen times. The allocation is grown as list_resize grows it (PyMem_Realloc of
+ * ob_item, with an eighth more), keeping 0 <= len(out) <= allocated. 0, or -1 with an error set. */
+static int
+list_reserve(PyObject *out, Py_ssize_t n)
+{
+    PyListObject *list = (PyListObject *)out;
+    Py_ssize_t want = Py_SIZE(list) + n;
+    PyObject **items;
+    if (list->allocated >= want)
+        return 0;
+    want += want >> 3;
+    if ((size_t)want > PY_SSIZE_T_MAX / sizeof(PyObject *)) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    items = (PyObject **)PyMem_Realloc(list->ob_item, (size_t)want * sizeof(PyObject *));
+    if (items == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    list->ob_item = items;
+    list->allocated = want;
+    return 0;
+}
+
 static PyObject *
 native_emit(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1091,6 +1122,8 @@ native_emit(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "emit(): objs must be a tuple, prog a Prog of emit entries, out a list");
         return NULL;
     }
+    if (list_reserve(out, prog->n) < 0)
+        return NULL;
     for (j = 0; j < prog->n; j++) {
         ProgEntry *e = &prog->entries[j];
         PyObject *obj, *v = NULL, *text;
