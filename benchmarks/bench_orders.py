@@ -1,17 +1,27 @@
-"""Order messages in a hot loop: PLACE_ORDER encode, OPEN_ORDER decode (ibkr vs ib_async), TICK_STRING.
+"""Order messages in a hot loop: the order acknowledgement round trip's four codec calls (ibkr, and
+ib_async's OPEN_ORDER decode), and TICK_STRING.
 
 The messages are the ones of the order acknowledgement round trip of ``bench_client.py``: a
 ``LMT BUY 1 AAPL DAY`` order as ``IBKRClient.submit_order`` writes it, and the OPEN_ORDER the
 simulator (``ibkr.sim.translate.open_order``) answers with. Each figure is the best of
 ``--repeat`` runs of ``--loops`` calls, in ns per call, on one core, caches warm.
 
-* ``place_order_encode``: ``encode_payload(PlaceOrder(...), sv)`` (the payload bytes).
+* ``place_order_encode``: ``encode_payload(PlaceOrder(...), sv)`` (the payload bytes; the client).
+* ``place_order_decode``: ``decode_payload(payload, sv, CLIENT_MESSAGES)`` (the simulator, as its
+  ``ServerConnection`` does it).
+* ``open_order_encode``: ``encode_payload(OpenOrder(...), sv)`` (the simulator's answer).
 * ``open_order_decode``: ``decode_payload(payload, sv, SERVER_MESSAGES, FAST_DECODERS)`` from the
-  payload bytes, as the connection does it; ``ib_async``: the payload decoded to text and split
-  (what its ``Client._onSocketHasData`` does per message) then ``Decoder.interpret`` with a
+  payload bytes, as the client's connection does it; ``ib_async``: the payload decoded to text and
+  split (what its ``Client._onSocketHasData`` does per message) then ``Decoder.interpret`` with a
   wrapper that does nothing. ib_async speaks up to sv 178, so it runs at 178 only.
 * ``tick_string_decode``: a TICK_STRING (LAST_TIMESTAMP), same two paths.
 
+The four order rows run the default path: the step lists compiled per server version
+(``step_compiler``), with runs of fields in the compiled extension (``_native.fill`` / ``emit``)
+where it is built. Where it is, the ``_python`` rows time the same code compiled to pure Python
+(``step_compiler.pure_python()``, what an install without a C compiler or ``IBKR_PURE_PYTHON=1``
+runs). The ``_steps`` rows time the generated encoders and decoders alone (what this compilation
+changes; the rest of a call is the payload join or split and, decoding, the new message).
 ``--interpreted`` also times ibkr's generic step interpreter (``order_wire.encode_steps`` /
 ``decode_steps``: the path before ``step_compiler``, and still the path of any message the
 compiled code gives up on) on the same messages.
@@ -22,6 +32,7 @@ Run: ``python -m benchmarks.bench_orders [--loops 20000] [--repeat 5] [--json]``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import sys
@@ -32,7 +43,10 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from ibkr.protocol import native
+from ibkr.protocol.fields import Reader
 from ibkr.protocol.message import (
+    CLIENT_MESSAGES,
     FAST_DECODERS,
     SERVER_MESSAGES,
     decode_fields_of,
@@ -41,6 +55,7 @@ from ibkr.protocol.message import (
     split_payload,
 )
 from ibkr.protocol.messages import OpenOrder, PlaceOrder, TickString, step_compiler
+from ibkr.protocol.messages.order_wire import Ctx
 from ibkr.protocol.models import Contract
 from ibkr.protocol.order_models import Order
 from ibkr.sim import translate
@@ -69,13 +84,25 @@ def open_order() -> OpenOrder:
 
 
 def best_ns(fn: Callable[[], object], loops: int, repeat: int) -> float:
-    best = float("inf")
+    return best_ns_of({"": (fn, contextlib.nullcontext)}, loops, repeat)[""]
+
+
+def best_ns_of(
+    calls: dict[str, tuple[Callable[[], object], Callable[[], contextlib.AbstractContextManager[Any]]]],
+    loops: int,
+    repeat: int,
+) -> dict[str, float]:
+    """The best of ``repeat`` runs of each call, each inside its context manager; the runs of the
+    calls alternate, so that a slow stretch of the shared machine does not fall on one of them."""
+    best = dict.fromkeys(calls, float("inf"))
     for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter_ns()
-        for _ in range(loops):
-            fn()
-        best = min(best, (time.perf_counter_ns() - t0) / loops)
+        for name, (fn, variant) in calls.items():
+            with variant():
+                gc.collect()
+                t0 = time.perf_counter_ns()
+                for _ in range(loops):
+                    fn()
+                best[name] = min(best[name], (time.perf_counter_ns() - t0) / loops)
     return best
 
 
@@ -115,23 +142,60 @@ def ib_async_decode(payload: bytes, sv: int) -> Callable[[], None]:
     return run
 
 
-def measure_sv(sv: int, loops: int, repeat: int, interpreted: bool) -> dict[str, float]:
+def order_calls(sv: int) -> dict[str, Callable[[], object]]:
+    """The round trip's four codec calls at ``sv``, each checked to give back what it was given."""
     po, oo = place_order(), open_order()
-    row: dict[str, float] = {}
-    row["place_order_encode"] = best_ns(lambda: encode_payload(po, sv), loops, repeat)
-    payload = encode_payload(oo, sv)
-    decoded = decode_payload(payload, sv, SERVER_MESSAGES, FAST_DECODERS)
-    if decoded is None or encode_payload(decoded, sv) != payload:
-        raise SystemExit("OPEN_ORDER does not decode to what was encoded")
-    row["open_order_decode"] = best_ns(
-        lambda: decode_payload(payload, sv, SERVER_MESSAGES, FAST_DECODERS), loops, repeat
-    )
+    po_payload, oo_payload = encode_payload(po, sv), encode_payload(oo, sv)
+    for payload, registry, fast in ((po_payload, CLIENT_MESSAGES, None), (oo_payload, SERVER_MESSAGES, FAST_DECODERS)):
+        for variant in (contextlib.nullcontext(), step_compiler.pure_python(), step_compiler.interpreted()):
+            with variant:
+                decoded = decode_payload(payload, sv, registry, fast)
+                if decoded is None or encode_payload(decoded, sv) != payload:
+                    raise SystemExit(f"{payload[:2]!r}: does not decode to what was encoded")
+    return {
+        "place_order_encode": lambda: encode_payload(po, sv),
+        "place_order_decode": lambda: decode_payload(po_payload, sv, CLIENT_MESSAGES),
+        "open_order_encode": lambda: encode_payload(oo, sv),
+        "open_order_decode": lambda: decode_payload(oo_payload, sv, SERVER_MESSAGES, FAST_DECODERS),
+    }
+
+
+def step_calls(sv: int) -> dict[str, Callable[[], object]]:
+    """The generated encoders and decoders of the same messages alone: no payload join or split, no
+    new message, no fallback (the decoders refill one message from fields split once)."""
+    calls: dict[str, Callable[[], object]] = {}
+    for name, msg in (("place_order", place_order()), ("open_order", open_order())):
+        cls: Any = type(msg)
+        codec = cls.CODEC
+        ctx = Ctx(m=msg, o=msg.order, c=msg.contract, s=getattr(msg, "order_state", None))
+        fields = split_payload(encode_payload(msg, sv))
+        reader = Reader(fields, cls.msg_name(), cls.ID, 1)
+        _, target = cls._new()
+
+        def encode(codec: Any = codec, ctx: Ctx = ctx) -> None:
+            codec.encoder(sv)(ctx, [])
+
+        def decode(codec: Any = codec, target: Ctx = target, fields: list[bytes] = fields, r: Reader = reader) -> None:
+            codec.decoder(sv, 1)(target, fields, 1, r)
+
+        calls[f"{name}_encode_steps"], calls[f"{name}_decode_steps"] = encode, decode
+    return calls
+
+
+def measure_sv(sv: int, loops: int, repeat: int, interpreted: bool) -> dict[str, float]:
+    variants: dict[str, Callable[[], contextlib.AbstractContextManager[Any]]] = {"": contextlib.nullcontext}
+    if native.ENABLED:  # the same compiled code without the extension's runs
+        variants["_python"] = step_compiler.pure_python
     if interpreted:
-        with step_compiler.interpreted():
-            row["place_order_encode_interpreted"] = best_ns(lambda: encode_payload(po, sv), loops, repeat)
-            row["open_order_decode_interpreted"] = best_ns(
-                lambda: decode_payload(payload, sv, SERVER_MESSAGES, FAST_DECODERS), loops, repeat
-            )
+        variants["_interpreted"] = step_compiler.interpreted
+    timed = {
+        f"{name}{suffix}": (fn, variant) for suffix, variant in variants.items() for name, fn in order_calls(sv).items()
+    }
+    for suffix, variant in variants.items():
+        if suffix != "_interpreted":  # the interpreter has no generated functions
+            timed.update((f"{name}{suffix}", (fn, variant)) for name, fn in step_calls(sv).items())
+    row = best_ns_of(timed, loops, repeat)
+    payload = encode_payload(open_order(), sv)
     tick = encode_payload(TickString(req_id=1001, tick_type=45, value="1700000000"), sv)
     row["tick_string_decode"] = best_ns(
         lambda: decode_payload(tick, sv, SERVER_MESSAGES, FAST_DECODERS), loops * 10, repeat
@@ -153,13 +217,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--interpreted", action="store_true", help="also time the generic step interpreter")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    results: dict[str, Any] = {"python": sys.version.split()[0]}
+    results: dict[str, Any] = {"python": sys.version.split()[0], "native": native.ENABLED}
     for sv in VERSIONS:
         results[f"sv{sv}"] = measure_sv(sv, args.loops, args.repeat, args.interpreted)
     if args.json:
         print(json.dumps(results, indent=2))
         return results
+    runs = "in the compiled extension" if native.ENABLED else "in Python (the extension is not built or ruled out)"
     print(f"ns per call, best of {args.repeat} x {args.loops:,} (TICK_STRING x10), Python {results['python']}")
+    print(f"order codecs: compiled step lists, field runs {runs}")
     for sv in VERSIONS:
         print(f"sv {sv}")
         for name, value in results[f"sv{sv}"].items():
