@@ -147,10 +147,16 @@ class SimSession(asyncio.Protocol):
             except ProtocolError:
                 # a message this version cannot carry is a simulator bug: skip it, keep the session
                 self.sim.stats.encode_errors += 1
-        if self.send_times is not None:
-            self.send_times.extend([self._monotonic_ns()] * len(chunks))
+        data = b"".join(chunks)
+        if self.send_times is None:
+            self.write(data)
+        else:
+            # stamped right before the write and recorded after it: the record's own bookkeeping
+            # (an array that grows) never sits between the send time and the send
+            now = self._monotonic_ns()
+            self.write(data)
+            self.send_times.extend([now] * len(chunks))
         self.messages_sent += len(chunks)
-        self.write(b"".join(chunks))
 
     def write(self, data: bytes) -> None:
         if not data or self.closed.is_set():
