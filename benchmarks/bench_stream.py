@@ -78,16 +78,35 @@ def contracts(symbols: int) -> list[Contract]:
     return [Contract(symbol=i.symbol, sec_type=i.sec_type, exchange=i.exchange, currency=i.currency) for i in universe]
 
 
-class Probe:
-    """Reads (message index range, receive ns) and deliveries (receive ns, callback ns, count)."""
+class Column:
+    """An int64 column preallocated for the whole run: a record is a store at an index, so the
+    benchmark's own bookkeeping never reallocates (and copies megabytes) in the middle of the
+    measured stream. It doubles if the estimate was short (reported as ``regrown``)."""
 
-    def __init__(self, client: IBKRClient) -> None:
+    __slots__ = ("data", "n", "regrown")
+
+    def __init__(self, capacity: int) -> None:
+        self.data = array("q", bytes(8 * max(1, capacity)))
+        self.n = 0
+        self.regrown = 0
+
+    def grow(self) -> None:
+        self.data.extend(array("q", bytes(8 * len(self.data))))
+        self.regrown += 1
+
+    def values(self) -> array[int]:
+        return self.data[: self.n]
+
+
+class Probe:
+    """Reads (receive ns, first message index, message count) and deliveries (receive ns,
+    callback ns, update count), in columns preallocated for ``capacity`` messages."""
+
+    def __init__(self, client: IBKRClient, capacity: int) -> None:
         self.conn = client.gateway.session(0).conn
-        self.read_start: dict[int, int] = {}
-        self.read_len: dict[int, int] = {}
-        self.recv = array("q")
-        self.cb = array("q")
-        self.count = array("q")
+        # at most one read and one delivery per message; in practice ~0.1 and ~0.3 of them
+        self.read_ns, self.read_first, self.read_len = (Column(capacity // 2) for _ in range(3))
+        self.recv, self.cb, self.count = (Column(capacity) for _ in range(3))
         self.updates = 0
         self.calls = 0
         self.client = client
@@ -99,12 +118,27 @@ class Probe:
     def _on_messages(self, slot: int, msgs: Any) -> None:
         start = self.conn.messages_in - len(msgs)
         self._orig(slot, msgs)
-        # the client stamped this read in on_messages (batch_ns); updates carry it as recv_ns
-        ns = self.client.batch_ns
         if not msgs:
             return
-        self.read_start[ns] = start
-        self.read_len[ns] = len(msgs)
+        # the client stamped this read in on_messages (batch_ns); updates carry it as recv_ns
+        i = self.read_ns.n
+        if i == len(self.read_ns.data):
+            for c in (self.read_ns, self.read_first, self.read_len):
+                c.grow()
+        self.read_ns.data[i] = self.client.batch_ns
+        self.read_first.data[i] = start
+        self.read_len.data[i] = len(msgs)
+        self.read_ns.n = self.read_first.n = self.read_len.n = i + 1
+
+    def _record(self, recv: int, cb: int, count: int) -> None:
+        i = self.recv.n
+        if i == len(self.recv.data):
+            for c in (self.recv, self.cb, self.count):
+                c.grow()
+        self.recv.data[i] = recv
+        self.cb.data[i] = cb
+        self.count.data[i] = count
+        self.recv.n = self.cb.n = self.count.n = i + 1
 
     async def on_data(self, data: dict[str, Any]) -> None:
         if data["type"] != "tick":
@@ -116,14 +150,14 @@ class Probe:
         recv_of = self.recv_of
         first, last = recv_of(ups[0]), recv_of(ups[-1])
         if first == last:
-            self.recv.append(first)
-            self.cb.append(now)
-            self.count.append(len(ups))
+            self._record(first, now, len(ups))
         else:
             for u in ups:
-                self.recv.append(recv_of(u))
-                self.cb.append(now)
-                self.count.append(1)
+                self._record(recv_of(u), now, 1)
+
+    def records_bytes(self) -> int:
+        cols = (self.read_ns, self.read_first, self.read_len, self.recv, self.cb, self.count)
+        return sum(c.data.buffer_info()[1] * c.data.itemsize for c in cols)
 
 
 def weighted_percentiles(values: list[tuple[int, int]]) -> dict[str, float]:
@@ -146,7 +180,7 @@ def weighted_percentiles(values: list[tuple[int, int]]) -> dict[str, float]:
 
 async def ibkr_phase(port: int, args: argparse.Namespace, results: dict[str, Any]) -> dict[str, Any]:
     client = await connect_ibkr(port)
-    probe = Probe(client)
+    probe = Probe(client, int(args.rate * (args.seconds + 30)))
     config = StreamConfig(
         buffer_size=args.buffer_size,
         batch_size=args.batch_size,
@@ -179,10 +213,9 @@ async def ibkr_phase(port: int, args: argparse.Namespace, results: dict[str, Any
     await client.get_server_time()
     received = probe.conn.messages_in
     await client.aclose()
-    # the benchmark's own records grow during the run (3 int64 per callback call, 2 dict entries
-    # per read): reported so that the stream's own memory can be told apart from them
-    records = sum(a.buffer_info()[1] * a.itemsize for a in (probe.recv, probe.cb, probe.count))
-    records += sys.getsizeof(probe.read_start) + sys.getsizeof(probe.read_len) + 32 * 2 * len(probe.read_start)
+    # the benchmark's own records (columns preallocated before the measured window, so RSS
+    # counts them from the start): reported so that the stream's own memory can be told apart
+    records = probe.records_bytes()
     return {
         "bench_records_mb": round(records / 2**20, 1),
         "probe": probe,
@@ -323,18 +356,17 @@ async def run(args: argparse.Namespace, loop_name: str = "asyncio") -> dict[str,
     measure_from = ibkr.pop("measure_from_ns")
     rows: list[tuple[int, int]] = []
     spreads: list[int] = []
-    for recv, cb, n in zip(probe.recv, probe.cb, probe.count, strict=True):
+    read_first = dict(zip(probe.read_ns.values(), probe.read_first.values(), strict=True))
+    for recv, cb, n in zip(probe.recv.values(), probe.cb.values(), probe.count.values(), strict=True):
         if recv >= measure_from:
-            start = probe.read_start[recv]
-            rows.append((cb - sends[start], n))
-    for ns, start in probe.read_start.items():
-        k = probe.read_len[ns]
-        if not k or ns < measure_from:
-            continue  # a read that completed no message, or one of the warm-up
-        spreads.append(sends[start + k - 1] - sends[start])
+            rows.append((cb - sends[read_first[recv]], n))
+    for ns, start, k in zip(probe.read_ns.values(), probe.read_first.values(), probe.read_len.values(), strict=True):
+        if ns >= measure_from:  # not a read of the warm-up
+            spreads.append(sends[start + k - 1] - sends[start])
     ibkr["wire_to_callback_us"] = weighted_percentiles(rows)
     ibkr["send_spread_in_read_us"] = percentiles(spreads)
-    ibkr["messages_per_read"] = received / max(1, len(probe.read_start))
+    ibkr["messages_per_read"] = received / max(1, probe.read_ns.n)
+    ibkr["bench_records_regrown"] = probe.recv.regrown + probe.read_ns.regrown
     results["ibkr"] = ibkr
     # in a fresh process: pages this one freed after the ingest would hide part of the growth
     proc = await asyncio.create_subprocess_exec(
