@@ -89,6 +89,9 @@ class App(EWrapper, EClient):  # type: ignore[misc]
     def connectionClosed(self) -> None:
         self.events["closed"].set()
 
+    def currentTime(self, time: int) -> None:
+        self.events["time"].set()
+
 
 def _stock(symbol: str) -> Contract:
     c = Contract()
@@ -142,7 +145,14 @@ def session(port: int) -> App:
         app.reqHistoricalData(3, aapl, "", "2 D", "1 hour", "MIDPOINT", 1, 1, False, [])
         app.wait("history")
         assert len(app.bars) == 48
+        # Quiet the stream before disconnecting: the official client's message loop goes on with
+        # what is still queued after disconnect() has reset its server version, and fails on it
+        # (a TypeError in its thread). Once the answer to REQ_CURRENT_TIME is handled, everything
+        # sent before it was, and nothing else is subscribed.
         app.cancelMktData(2)
+        app.reqAccountUpdates(False, "")
+        app.reqCurrentTime()
+        app.wait("time")
     finally:
         app.disconnect()
         thread.join(TIMEOUT)
