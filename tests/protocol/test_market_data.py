@@ -57,6 +57,7 @@ from ibkr.protocol.messages.tick_by_tick import (
 )
 from ibkr.protocol.models import ComboLeg, Contract, DeltaNeutralContract, TagValue
 from tests.oracle import ibapi_decode, ibapi_sent
+from tests.protocol.mutate import mutate
 from tests.protocol.samples_market_data import aapl, bag, option
 
 VERSIONS = [176, 178, 187, 200]
@@ -432,15 +433,7 @@ def test_fast_decoder_never_disagrees_on_odd_payloads(
     msg: Message, sv: int, edits: list[tuple[int, bytes, str]]
 ) -> None:
     fields = split_payload(encode_payload(msg, sv))
-    for pos, value, how in edits:  # substitute, insert or delete a field (never the id)
-        pos = 1 + pos % len(fields)
-        if how == "i":
-            fields.insert(pos, value)
-        elif pos < len(fields):
-            if how == "s":
-                fields[pos] = value
-            else:
-                del fields[pos]
+    mutate(fields, edits)
     fast, generic = fast_and_generic(fields, sv)
     if isinstance(fast, Message):
         assert repr(fast) == repr(generic)  # repr: NaN prices compare unequal otherwise

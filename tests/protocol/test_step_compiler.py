@@ -46,6 +46,7 @@ from ibkr.protocol.order_models import (
     VolumeCondition,
 )
 from tests.captures import all_captured
+from tests.protocol.mutate import mutate
 from tests.protocol.refused import within
 from tests.protocol.samples_orders import SAMPLES
 
@@ -287,15 +288,7 @@ def test_mutated_payloads_give_the_interpreters_error(
 ) -> None:
     cls = type(msg)
     fields = split_payload(encode_payload(within(msg, sv), sv))
-    for pos, value, how in edits:  # substitute, insert or delete a field (never the id)
-        pos = 1 + pos % len(fields)
-        if how == "i":
-            fields.insert(pos, value)
-        elif pos < len(fields):
-            if how == "s":
-                fields[pos] = value
-            else:
-                del fields[pos]
+    mutate(fields, edits)
     assert full_decode(cls, fields, sv) == interpreted_decode(cls, fields, sv)
 
 

@@ -63,6 +63,7 @@ from ibkr.protocol.messages.open_order import CompletedOrder, OpenOrder
 from ibkr.protocol.messages.order_wire import OPT_BOOL, Ctx, Fld
 from ibkr.protocol.messages.orders import PlaceOrder
 from ibkr.protocol.order_models import Execution, Order
+from tests.protocol.mutate import mutate
 from tests.protocol.refused import within
 from tests.protocol.samples_orders import SAMPLES
 from tests.protocol.test_step_compiler import contracts, ints, messages, some_of
@@ -341,15 +342,7 @@ def test_mutated_payloads_decode_alike(
     payload = encode_full(within(msg, sv), sv, "interpreter")
     assert isinstance(payload, bytes), payload
     fields = split_payload(payload)
-    for pos, value, how in edits:  # substitute, insert or delete a field (never the id)
-        pos = 1 + pos % len(fields)
-        if how == "i":
-            fields.insert(pos, value)
-        elif pos < len(fields):
-            if how == "s":
-                fields[pos] = value
-            else:
-                del fields[pos]
+    mutate(fields, edits)
     if cut is not None:
         fields = fields[: 1 + cut % len(fields)]
     check_decodes_alike(type(msg), fields, sv)
