@@ -1,7 +1,9 @@
-"""Build script for the one part pyproject.toml cannot declare: the optional compiled decoder.
+"""Build script for the one part pyproject.toml cannot declare: the optional compiled extensions.
 
-``optional=True``: where the extension cannot be built (no C compiler, no Python headers), the
-install goes on without it and ibkr decodes in pure Python (``ibkr.protocol.native.AVAILABLE``).
+``ibkr.protocol._native`` is the compiled decoder; ``ibkr._fastpath`` the client's dispatch loop and
+the data stream's L1 update. ``optional=True``: where an extension cannot be built (no C compiler,
+no Python headers), the install goes on without it and ibkr runs that part in pure Python
+(``ibkr.protocol.native.AVAILABLE``, ``ibkr.fastpath.AVAILABLE``).
 """
 
 from setuptools import Extension, setup
@@ -13,6 +15,12 @@ setup(
             ["src/ibkr/protocol/_native.c"],
             extra_compile_args=["-O2"],
             optional=True,
-        )
+        ),
+        Extension(
+            "ibkr._fastpath",
+            ["src/ibkr/_fastpath.c"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        ),
     ]
 )

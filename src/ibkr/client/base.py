@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
+from ibkr import fastpath
 from ibkr.client.events import ConnectionEvent, ConnectionState, EventBus, TWSWarning
 from ibkr.client.requests import Gap, PendingRequest, RequestIds, Subscription
 from ibkr.config import ConnectionConfig, GatewayConfig
@@ -93,6 +94,11 @@ class ClientBase:
         self.unrouted_errors = 0
         #: monotonic ns when the batch being dispatched arrived
         self.batch_ns = 0
+        #: the compiled dispatch loop (``ibkr.fastpath``; None: the Python loop of on_messages)
+        self._dispatch = fastpath.DISPATCH
+        #: request id -> the data stream's ``SymbolState`` that the compiled loop applies the
+        #: TICK_PRICE / TICK_SIZE of that id to itself (``MarketMixin.route_raw``)
+        self._compiled_sinks: dict[int, Any] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
     @classmethod
@@ -140,6 +146,7 @@ class ClientBase:
             connect_options=c.connect_options,
             min_server_version=c.min_server_version,
             max_server_version=c.max_server_version,
+            busy_poll_ms=c.busy_poll_ms,
         )
 
     async def connect(self, timeout: float | None = None) -> None:
@@ -211,15 +218,24 @@ class ClientBase:
     # --- gateway listener ------------------------------------------------------------------------
 
     def on_messages(self, slot: int, msgs: Received) -> None:
-        self.batch_ns = time.monotonic_ns()
+        self.batch_ns = now = time.monotonic_ns()
         handlers = self._handlers
+        if self._dispatch is not None:
+            # the same loop, compiled (with the stream's L1 updates applied in it)
+            self._dispatch(msgs, handlers, slot, self._compiled_sinks, now, self._unhandled)
+            return
         for m in msgs:
             h = handlers.get(type(m))  # type: ignore[arg-type]
             if h is not None:
                 h(slot, m)
-            elif isinstance(m, DecodeError):
-                self.decode_errors += 1
-                self.events.emit("error", m)
+            else:
+                self._unhandled(slot, m)
+
+    def _unhandled(self, slot: int, m: Message | DecodeError) -> None:
+        """A message of a type no handler takes: a decode error is counted and emitted."""
+        if isinstance(m, DecodeError):
+            self.decode_errors += 1
+            self.events.emit("error", m)
 
     async def on_session_up(self, slot: int, session: Session, first: bool) -> None:
         if session.ready is not None and slot == 0:

@@ -237,14 +237,26 @@ class MarketDataMixin(ContractsMixin, ClientBase):
         self._books.pop(book.req_id, None)
         self._detach(book)
 
-    def route_raw(self, sub: Subscription[Any], fn: Callable[[Any], None]) -> None:
+    def route_raw(self, sub: Subscription[Any], fn: Callable[[Any], None], compiled: Any = None) -> None:
         """Send the raw ticks and depth rows of ``sub``'s request id to ``fn`` (in the socket
         callback), instead of through ``sub.push``: its callbacks and iterators then see only
         its ``Gap`` items, and neither ``sub.count`` nor ``sub.first`` sees the routed messages.
-        The route ends when the subscription does."""
+        The route ends when the subscription does.
+
+        ``compiled``: a data stream's ``SymbolState`` whose ``on_l1`` is ``fn``; the compiled
+        dispatch loop (``ibkr.fastpath``) then applies the TICK_PRICE / TICK_SIZE of this id to it
+        itself, with the same effects, and the other messages still go to ``fn``. Those two
+        message types then skip the client's handlers (``_handlers``)."""
         rid = sub.req_id
         self._sinks[rid] = fn
-        sub.on_close.append(lambda exc: self._sinks.pop(rid, None))
+        if compiled is not None:
+            self._compiled_sinks[rid] = compiled
+
+        def unroute(exc: BaseException | None) -> None:
+            self._sinks.pop(rid, None)
+            self._compiled_sinks.pop(rid, None)
+
+        sub.on_close.append(unroute)
 
     # --- plumbing -------------------------------------------------------------------------------
 

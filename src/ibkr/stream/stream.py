@@ -211,7 +211,8 @@ class IBKRDataStream:
                 lambda rid: ReqMktData(req_id=rid, contract=contract),
                 lambda rid: CancelMktData(req_id=rid),
             )
-            client.route_raw(sub, state.on_l1)  # ticks: straight to the state
+            # ticks: straight to the state (with tuple updates, applied by the compiled dispatch)
+            client.route_raw(sub, state.on_l1, state if self.tuples else None)
             sub.add_callback(state.on_l1)  # what still comes through the subscription: its Gap items
             sub.on_close.append(lambda exc: state.ended("l1", exc))
             state.client_subs["l1"] = sub

@@ -16,6 +16,12 @@ L1 -> updates (tick types of tws-protocol.md 6.1, delayed twins 66-76 included):
   same size is that print's echo (ibapi derives it from the price tick; TWS may also send it);
   any other LAST_SIZE is a new print at the unchanged last price;
 * HIGH, LOW, OPEN, CLOSE, VOLUME: the snapshot only.
+
+With tuple updates (``use_native_parsing``) and the compiled hot path built (``ibkr.fastpath``),
+the client's compiled dispatch loop applies the TICK_PRICE / TICK_SIZE messages to the state
+itself, with exactly the effects of ``on_l1`` below on the same objects (``bind_l1`` at the end
+of this module gives it the classes and these tables); ``on_l1`` still takes everything else
+(TICK_STRING, TICK_GENERIC, the ``Gap`` items) and any message the compiled path declines.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ibkr import fastpath
 from ibkr.client.requests import Gap as ClientGap
 from ibkr.client.requests import Subscription
 from ibkr.protocol.messages.depth import MarketDepth, MarketDepthL2
@@ -373,3 +380,13 @@ class SymbolState:
         if self.tuples:
             return (BOOK, self.symbol, bids, asks, now)
         return BookState(self.symbol, bids, asks, now)
+
+
+# the compiled L1 update (``ibkr.fastpath``): the classes it writes, and the tables above as codes
+_PRICE_CODES: dict[_PriceFn, int] = {_last: 2, _high: 3, _low: 4, _open: 5, _close: 6}
+_SIZE_CODES: dict[_SizeFn, int] = {_last_size: 2, _volume: 3}
+fastpath.bind_l1(
+    TickPrice, TickSize, SymbolState, Snapshot, L1Ring, TRADE, QUOTE,
+    {**_QUOTE_PRICE, **{t: _PRICE_CODES[fn] for t, fn in _PRICE.items()}},
+    {**_QUOTE_SIZE, **{t: _SIZE_CODES[fn] for t, fn in _SIZE.items()}},
+)  # fmt: skip
