@@ -13,6 +13,8 @@ IB_ALLOW_LIVE       ConnectionConfig.allow_live     off ("1", "true", "yes" swit
 IB_MAX_CONNECTIONS  GatewayConfig.max_connections   1
 IB_BATCH_SIZE       StreamConfig.batch_size         100
 IB_BUFFER_SIZE      StreamConfig.buffer_size        10000
+IB_BUSY_POLL_MS     ConnectionConfig.busy_poll_ms   0 (off; see ibkr.transport.busypoll)
+                    GatewayConfig.busy_poll_ms
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = [
     "LIVE_PORTS",
     "PAPER_PORTS",
     "env_int",
+    "env_float",
     "env_flag",
 ]
 
@@ -49,6 +52,16 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not an integer") from None
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
 
 
 def env_str(name: str, default: str) -> str:
@@ -83,6 +96,11 @@ class OrderPolicy(enum.Enum):
 def _check_port(port: int, what: str) -> None:
     if not 0 < port < 65536:
         raise ConfigError(f"{what} {port} is not a TCP port")
+
+
+def _check_busy_poll(ms: float) -> None:
+    if not ms >= 0 or ms == float("inf"):
+        raise ConfigError(f"busy_poll_ms must be a finite number >= 0, got {ms}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +142,13 @@ class ConnectionConfig:
     heartbeat_interval: float = 10.0
     #: a connection silent (no reply to heartbeats) this long is replaced
     stall_timeout: float = 30.0
+    #: keep the event loop polling, not sleeping, this long after each read (0: off): one core
+    #: for the wake-up latency of a sleeping process (``ibkr.transport.busypoll``)
+    busy_poll_ms: float = field(default_factory=lambda: env_float("IB_BUSY_POLL_MS", 0.0))
 
     def __post_init__(self) -> None:
         _check_port(self.port, "port")
+        _check_busy_poll(self.busy_poll_ms)
         if self.client_id < 0:
             raise ConfigError(f"client_id {self.client_id} must be >= 0")
         if self.connect_timeout <= 0 or self.request_timeout <= 0:
@@ -189,9 +211,12 @@ class GatewayConfig:
     connect_options: str = ""
     min_server_version: int = 176
     max_server_version: int = 200
+    #: see ConnectionConfig.busy_poll_ms; one poller for every session of the pool
+    busy_poll_ms: float = field(default_factory=lambda: env_float("IB_BUSY_POLL_MS", 0.0))
 
     def __post_init__(self) -> None:
         _check_port(self.primary_port, "primary_port")
+        _check_busy_poll(self.busy_poll_ms)
         for host, port in self.backup_hosts:
             _check_port(port, f"backup port of {host}")
         if not 1 <= self.max_connections <= 32:

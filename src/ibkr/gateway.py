@@ -54,6 +54,7 @@ from ibkr.errors import (
 from ibkr.metrics import LatencyHistogram, LatencySnapshot
 from ibkr.protocol.message import ClientMessage, Message
 from ibkr.transport.backoff import Backoff, ReconnectPolicy
+from ibkr.transport.busypoll import BusyPoll
 from ibkr.transport.pacing import Priority
 from ibkr.transport.session import Endpoint, Received, Session
 from ibkr.transport.stream import SocketOptions, open_stream
@@ -230,6 +231,8 @@ class IBKRGateway:
         )
         #: accounts reported by the first session (MANAGED_ACCTS)
         self.accounts: tuple[str, ...] = ()
+        #: keeps the loop polling after each read of any session (GatewayConfig.busy_poll_ms)
+        self.busy_poll = BusyPoll(cfg.busy_poll_ms / 1e3) if cfg.busy_poll_ms > 0 else None
 
     # --- listeners ---------------------------------------------------------------------------
 
@@ -320,6 +323,8 @@ class IBKRGateway:
             slot.tasks.clear()
             slot.state = SlotState.CLOSED
             slot.up.clear()
+        if self.busy_poll is not None:
+            self.busy_poll.stop()
         self._raw_event.set()
 
     @property
@@ -427,6 +432,7 @@ class IBKRGateway:
             socket_options=self._socket_options,
             pacing_rate=cfg.pacing_rate,
             clock_ns=self._clock_ns,
+            busy_poll=self.busy_poll,
         )
 
     async def _notify_up(self, slot: _Slot, session: Session, first: bool) -> None:

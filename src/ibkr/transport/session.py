@@ -41,6 +41,7 @@ from ibkr.protocol import NEED_DATA, ClientConnection, ConnectionReady, ServerHe
 from ibkr.protocol.ids import MAX_SUPPORTED_VERSION, MIN_SUPPORTED_VERSION, In
 from ibkr.protocol.message import ClientMessage, Message
 from ibkr.protocol.messages.system import CurrentTime, ErrMsg, ReqCurrentTime
+from ibkr.transport.busypoll import BusyPoll
 from ibkr.transport.pacing import AsyncPacer, Priority
 from ibkr.transport.stream import ByteStream, SocketOptions, open_stream
 
@@ -118,6 +119,7 @@ class Session:
         socket_options: SocketOptions | None = None,
         pacing_rate: float = 50.0,
         clock_ns: Callable[[], int] = time.monotonic_ns,
+        busy_poll: BusyPoll | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.client_id = client_id
@@ -140,6 +142,8 @@ class Session:
         self.close_reason: Exception | None = None
         #: the rest of a read cut after an ORDER_STATUS, decoded on the next loop iteration
         self._deferred: bytes | None = None
+        #: kicked on every read (keeps the loop polling for a while; None: the loop sleeps)
+        self._busy_poll = busy_poll
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -266,6 +270,8 @@ class Session:
             self._stream.abort()
 
     def _on_data(self, data: memoryview) -> None:
+        if self._busy_poll is not None:
+            self._busy_poll.kick()
         if self._deferred is not None:
             self._receive_deferred()  # an earlier read's rest goes first (order is kept)
         # Cut only a read that starts on a frame boundary (nothing buffered from the last one).
