@@ -422,7 +422,7 @@ def join_ticks(rows: list[tuple[int, int, int]], sends: list[int], received: int
 # --- the run ------------------------------------------------------------------------------------
 
 
-async def connect_ibkr(port: int) -> IBKRClient:
+async def connect_ibkr(port: int, busy_poll_ms: float = 0.0) -> IBKRClient:
     client = IBKRClient(
         ConnectionConfig(
             host="127.0.0.1",
@@ -432,6 +432,7 @@ async def connect_ibkr(port: int) -> IBKRClient:
             heartbeat_interval=0,  # no REQ_CURRENT_TIME pings in the measured stream
             auto_reconnect=False,
             request_timeout=30,
+            busy_poll_ms=busy_poll_ms,
         )
     )
     await client.connect()

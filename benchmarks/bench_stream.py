@@ -160,6 +160,36 @@ class Probe:
         return sum(c.data.buffer_info()[1] * c.data.itemsize for c in cols)
 
 
+class GcWatch:
+    """The cyclic collector's pauses in this process while it watches (``gc.callbacks``): per
+    generation, how many and their total and longest duration."""
+
+    def __init__(self) -> None:
+        self.start = 0
+        self.pauses: dict[int, list[int]] = {0: [], 1: [], 2: []}
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self.start = time.perf_counter_ns()
+        else:
+            self.pauses[info["generation"]].append(time.perf_counter_ns() - self.start)
+
+    def stop(self) -> None:
+        gc.callbacks.remove(self._on_gc)
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        return {
+            f"gen{g}": {
+                "count": len(p),
+                "total_ms": round(sum(p) / 1e6, 1),
+                "mean_us": round(sum(p) / len(p) / 1e3, 1) if p else 0.0,
+                "max_us": round(max(p) / 1e3, 1) if p else 0.0,
+            }
+            for g, p in self.pauses.items()
+        }
+
+
 def weighted_percentiles(values: list[tuple[int, int]]) -> dict[str, float]:
     """(value ns, weight) -> nearest-rank p50 / p90 / p99 / p999 / max in microseconds."""
     values.sort()
@@ -179,7 +209,7 @@ def weighted_percentiles(values: list[tuple[int, int]]) -> dict[str, float]:
 
 
 async def ibkr_phase(port: int, args: argparse.Namespace, results: dict[str, Any]) -> dict[str, Any]:
-    client = await connect_ibkr(port)
+    client = await connect_ibkr(port, args.busy_poll_ms)
     probe = Probe(client, int(args.rate * (args.seconds + 30)))
     config = StreamConfig(
         buffer_size=args.buffer_size,
@@ -200,12 +230,14 @@ async def ibkr_phase(port: int, args: argparse.Namespace, results: dict[str, Any
     # latency figures, like the throughput, leave out the warm-up (subscribing 100 symbols one by
     # one while the first ones already tick, and the collection of the setup's garbage).
     stream.latency.reset()
+    gc_watch = GcWatch()
     measure_from = time.monotonic_ns()
     m0, u0, t0 = probe.conn.messages_in, probe.updates, time.monotonic()
     for _ in range(int(args.seconds)):
         await asyncio.sleep(1.0)
         rss_samples.append(rss())
     dt = time.monotonic() - t0
+    gc_watch.stop()
     m1, u1 = probe.conn.messages_in, probe.updates
     stats = stream.get_statistics()
     results["qualified"] = [st.contract for st in stream._symbols.values()]
@@ -229,6 +261,7 @@ async def ibkr_phase(port: int, args: argparse.Namespace, results: dict[str, Any
         "dropped": stats.dropped,
         "callback_errors": stats.callback_errors,
         "rss_mb": [round(x / 2**20, 1) for x in rss_samples],
+        "gc": gc_watch.summary(),
     }
 
 
@@ -337,6 +370,7 @@ async def run(args: argparse.Namespace, loop_name: str = "asyncio") -> dict[str,
         "batch_size": args.batch_size,
         "batch_timeout_ms": args.batch_timeout_ms,
         "use_native_parsing": not args.typed,
+        "busy_poll_ms": args.busy_poll_ms,
         "load_before": os.getloadavg()[0],
     }
     with tempfile.TemporaryDirectory() as tmp:
@@ -390,7 +424,7 @@ def report(r: dict[str, Any]) -> None:
         f"offered {r['rate']:,.0f} msg/s over {r['symbols']} instruments for {r['seconds']} s, "
         f"simulator writes every {r['write_messages']} messages "
         f"(depth: {r['depth']}; batch_size {r['batch_size']}, batch_timeout_ms {r['batch_timeout_ms']}, "
-        f"use_native_parsing {r['use_native_parsing']})"
+        f"use_native_parsing {r['use_native_parsing']}, busy_poll_ms {r['busy_poll_ms']})"
     )
     print(f"ibkr stream: {k['messages_per_s']:,.0f} msg/s received, {k['updates_per_s']:,.0f} updates/s delivered")
     print(f"  callbacks {k['callbacks']:,}, mean batch {k['mean_batch']:.1f}, dropped {k['dropped']}")
@@ -405,6 +439,8 @@ def report(r: dict[str, Any]) -> None:
         f"  RSS MB per second: first {rs[0]}, min {min(rs)}, max {max(rs)}, last {rs[-1]} "
         f"(the benchmark's own records: {k['bench_records_mb']} MB)"
     )
+    gcs = ", ".join(f"{g} {v['count']} x {v['mean_us']:.0f} us (max {v['max_us']:.0f})" for g, v in k["gc"].items())
+    print(f"  cyclic GC in the client process over the window: {gcs}")
     if "ib_async" in r:
         a = r["ib_async"]
         print(f"ib_async: {a['messages_per_s']:,.0f} msg/s received, {a['tick_updates_per_s']:,.0f} ticks/s in tickers")
@@ -426,6 +462,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--buffer-size", type=int, default=10_000)
     ap.add_argument("--memory-symbols", type=int, default=1000)
     ap.add_argument("--skip-ib-async", action="store_true")
+    ap.add_argument(
+        "--busy-poll-ms", type=float, default=0.0,
+        help="ibkr's ConnectionConfig.busy_poll_ms (0: off, the loop sleeps between reads)",
+    )  # fmt: skip
     ap.add_argument(
         "--loop", default="auto", choices=["auto", "asyncio", "uvloop"],
         help="the client process's event loop, for ibkr and ib_async alike (auto: uvloop when installed)",

@@ -16,7 +16,8 @@ the end of its deliveries, and per read: read start -> first callback and read s
 callback (p50 / p99 over reads). ``--profile`` runs one more pass under cProfile.
 
 Run: ``python -m benchmarks.bench_stream_path [--messages 60000] [--per-read 60] [--symbols 100]
-[--passes 5] [--profile]``.
+[--passes 5] [--python-dispatch] [--profile]``. ``--python-dispatch`` runs the client's Python dispatch
+loop and ``SymbolState.on_l1`` for every tick instead of the compiled ones (``ibkr.fastpath``).
 """
 
 from __future__ import annotations
@@ -114,6 +115,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
         )
         await client.connect()
+        if args.python_dispatch:
+            client._dispatch = None  # the Python dispatch loop and SymbolState.on_l1 for every tick
         stream = IBKRDataStream(client, StreamConfig(batch_size=args.batch_size, batch_timeout_ms=0))
         probe = Probe()
         for i in sim.exchange.universe:
@@ -173,6 +176,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--passes", type=int, default=5)
     ap.add_argument("--flush-symbols", type=int, help="ibkr.stream.stream.FLUSH_SYMBOLS for this run")
     ap.add_argument("--no-gc", action="store_true", help="the cyclic GC off during the passes")
+    ap.add_argument(
+        "--python-dispatch", action="store_true", help="the client's Python dispatch loop (not ibkr.fastpath's)"
+    )
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--profile-lines", type=int, default=30)
     args = ap.parse_args(argv)
