@@ -49,9 +49,8 @@ class BusyPoll:
         """A read: keep the loop awake for another window from now."""
         self.last_ns = time.monotonic_ns()
         if self._handle is None:
-            loop = self._loop
-            if loop is None:
-                loop = self._loop = asyncio.get_running_loop()
+            # the loop of this read (a stretch starts on the loop that is running it)
+            loop = self._loop = asyncio.get_running_loop()
             self.episodes += 1
             self._handle = loop.call_soon(self._spin)
 
