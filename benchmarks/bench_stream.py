@@ -326,9 +326,8 @@ def memory_phase(symbols: int, buffer_size: int) -> dict[str, float]:
 def feed_phase(symbols: int, steps: int) -> dict[str, float]:
     """The simulator's own production rate, in this process: ``steps`` feed steps round robin over
     ``symbols`` instruments with one L1 subscriber each (the lean step: no depth subscriber, no
-    orders), then the messages encoded and framed as ``SimSession.flush`` does."""
-    from ibkr.protocol.framing import frame
-    from ibkr.protocol.message import encode_payload
+    orders), then the messages encoded and framed as ``SimSession.flush`` does (``encode_frames``)."""
+    from ibkr.protocol.native import encode_frames
     from ibkr.sim import SimConfig, Simulator
     from ibkr.sim.feed import L1
 
@@ -346,7 +345,7 @@ def feed_phase(symbols: int, steps: int) -> dict[str, float]:
     for _ in range(steps):
         sim.feed._step_next()
     t1 = time.perf_counter()
-    b"".join([frame(encode_payload(m, 200)) for m in sent])
+    encode_frames(sent, 200)
     t2 = time.perf_counter()
     n = len(sent)
     return {

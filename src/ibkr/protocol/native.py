@@ -22,9 +22,11 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, Protocol
 
+from ibkr.errors import ProtocolError
 from ibkr.protocol.fields import UNSET_NUMERIC
+from ibkr.protocol.framing import frame
 from ibkr.protocol.ids import SV, In
-from ibkr.protocol.message import Message
+from ibkr.protocol.message import Message, encode_payload
 from ibkr.protocol.messages import (
     MarketDepth,
     MarketDepthL2,
@@ -40,16 +42,27 @@ from ibkr.protocol.messages import (
 from ibkr.protocol.messages.fast import fast_qty
 
 
-def _load() -> Any:
+def _load(name: str = "ibkr.protocol._native") -> Any:
     try:
-        return importlib.import_module("ibkr.protocol._native")
+        return importlib.import_module(name)
     except ImportError:  # built without a C compiler: pure Python
         return None
 
 
 _native = _load()
+_tickenc = _load("ibkr.protocol._tickenc")
 
-__all__ = ["AVAILABLE", "ENABLED", "EXTENSION", "NativeDecoder", "plan_for", "SHAPES", "Shape"]
+__all__ = [
+    "AVAILABLE",
+    "ENABLED",
+    "EXTENSION",
+    "FRAME_RUN",
+    "NativeDecoder",
+    "encode_frames",
+    "plan_for",
+    "SHAPES",
+    "Shape",
+]
 
 #: the extension is built and importable
 AVAILABLE = _native is not None
@@ -148,3 +161,47 @@ def plan_for(sv: int) -> NativeDecoder | None:
             table.setdefault(int(shape.msg_id), []).append(_variant(shape))
     plan: NativeDecoder = _native.Plan(table, tuple(sorted(UNSET_NUMERIC)))
     return plan
+
+
+# --- the server role's encoder (the simulator's feed) ---------------------------------------------
+
+#: ``_tickenc.frame_run(msgs, start, out) -> index`` when its extension is built and ENABLED-like
+#: (``IBKR_PURE_PYTHON`` unset), else None: appends the frames of the run of TICK_PRICE / TICK_SIZE
+#: / TICK_STRING messages from ``start``, exactly as ``frame(encode_payload(m, sv))`` writes them
+FrameRun = Callable[[list[Any], int, bytearray], int]
+FRAME_RUN: FrameRun | None = None
+if _tickenc is not None and os.environ.get("IBKR_PURE_PYTHON", "") in ("", "0"):
+    _tickenc.bind(TickPrice, TickSize, TickString)
+    FRAME_RUN = _tickenc.frame_run
+
+
+def encode_frames(msgs: list[Any], sv: int, frame_run: FrameRun | None = None) -> tuple[bytes, int]:
+    """The frames of ``msgs`` at server version ``sv``, concatenated, and how many messages they
+    hold: a message that raises ``ProtocolError`` (``VersionError``, ``EncodeError``) is left out,
+    the others keep their order. The runs of tick messages are encoded by the compiled encoder
+    (``FRAME_RUN``, or ``frame_run`` when given), the rest by ``frame(encode_payload(m, sv))``;
+    the bytes are the same either way."""
+    run = FRAME_RUN if frame_run is None else frame_run
+    n = len(msgs)
+    if run is None:
+        chunks = []
+        for m in msgs:
+            try:
+                chunks.append(frame(encode_payload(m, sv)))
+            except ProtocolError:
+                continue
+        return b"".join(chunks), len(chunks)
+    out = bytearray()
+    i = done = 0
+    while i < n:
+        j = run(msgs, i, out)
+        done += j - i
+        if j == n:
+            break
+        try:
+            out += frame(encode_payload(msgs[j], sv))
+            done += 1
+        except ProtocolError:
+            pass
+        i = j + 1
+    return bytes(out), done
