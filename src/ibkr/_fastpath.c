@@ -15,7 +15,11 @@
  * slot. Before changing anything, apply checks every type it relies on (the exact classes bound,
  * exact floats and ints where it computes, a ring row that fits); when one check fails it
  * changes nothing and the message takes the Python path (the handler), which gives the
- * Python answer or the Python error. No I/O, no clock, no logging here.
+ * Python answer or the Python error.
+ *
+ * step(coro) is coro.send(None) without the StopIteration of a coroutine that finishes (DONE is
+ * returned instead): the data stream steps each async callback once inline. No I/O, no clock, no
+ * logging here.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -472,6 +476,26 @@ apply_l1(PyObject *state, PyObject *m, PyObject *batch_ns, long long now)
 
 /* --- module functions ---------------------------------------------------------------------- */
 
+static PyObject *done_obj; /* DONE: what step() returns for a coroutine that finished */
+
+PyDoc_STRVAR(step_doc, "step(coro, /) -> object\n\n"
+                       "coro.send(None) without the StopIteration: DONE when the coroutine finished (its result\n"
+                       "dropped), else what it yielded; an exception it raised propagates.");
+
+static PyObject *
+fp_step(PyObject *module, PyObject *coro)
+{
+    PyObject *result;
+    PySendResult r = PyIter_Send(coro, Py_None, &result);
+    if (r == PYGEN_ERROR)
+        return NULL;
+    if (r == PYGEN_RETURN) {
+        Py_DECREF(result);
+        return Py_NewRef(done_obj);
+    }
+    return result;
+}
+
 static int
 batch_time(PyObject *batch_ns, long long *now)
 {
@@ -698,6 +722,7 @@ fail:
 static PyMethodDef fp_methods[] = {
     {"dispatch", (PyCFunction)(void (*)(void))fp_dispatch, METH_FASTCALL, dispatch_doc},
     {"apply_l1", (PyCFunction)(void (*)(void))fp_apply_l1, METH_FASTCALL, apply_doc},
+    {"step", (PyCFunction)fp_step, METH_O, step_doc},
     {"bind_l1", (PyCFunction)(void (*)(void))fp_bind_l1, METH_FASTCALL, bind_doc},
     {NULL, NULL, 0, NULL},
 };
@@ -722,5 +747,13 @@ PyInit__fastpath(void)
         if (nan_obj == NULL || zero_obj == NULL || one_obj == NULL || str_queue == NULL || str_append == NULL)
             return NULL;
     }
-    return PyModule_Create(&fp_module);
+    PyObject *m;
+    if (done_obj == NULL && (done_obj = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type)) == NULL)
+        return NULL;
+    m = PyModule_Create(&fp_module);
+    if (m != NULL && PyModule_AddObjectRef(m, "DONE", done_obj) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }

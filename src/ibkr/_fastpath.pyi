@@ -12,6 +12,9 @@ def dispatch(
     other: Callable[[int, Any], Any],
     /,
 ) -> None: ...
+DONE: object
+
+def step(coro: Any, /) -> Any: ...
 def apply_l1(state: Any, m: Any, batch_ns: int, /) -> bool: ...
 def bind_l1(
     tick_price: type,

@@ -20,7 +20,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["AVAILABLE", "ENABLED", "DISPATCH", "APPLY_L1", "bind_l1"]
+__all__ = ["AVAILABLE", "ENABLED", "DISPATCH", "APPLY_L1", "DONE", "step", "bind_l1"]
 
 
 def _load() -> Any:
@@ -40,6 +40,22 @@ ENABLED = AVAILABLE and os.environ.get("IBKR_PURE_PYTHON", "") in ("", "0")
 DISPATCH: Callable[..., None] | None = _fastpath.dispatch if ENABLED else None
 #: ``apply_l1(state, m, batch_ns) -> bool`` when ENABLED, else None
 APPLY_L1: Callable[[Any, Any, int], bool] | None = _fastpath.apply_l1 if ENABLED else None
+
+
+#: what ``step`` returns for a coroutine that finished
+DONE: object = _fastpath.DONE if ENABLED else object()
+
+
+def _step(coro: Any) -> Any:
+    try:
+        return coro.send(None)
+    except StopIteration:
+        return DONE
+
+
+#: ``step(coro)``: ``coro.send(None)``, but ``DONE`` instead of raising StopIteration when the
+#: coroutine finishes (the compiled one skips the exception: ~0.5 us a call); errors propagate
+step: Callable[[Any], Any] = _fastpath.step if ENABLED else _step
 
 
 def bind_l1(*args: Any) -> None:

@@ -276,3 +276,24 @@ async def test_a_connected_stream_takes_its_ticks_through_the_compiled_update() 
         assert quote[:3] == ("quote", "AAPL", 190.0) and trade[:4] == ("trade", "AAPL", 190.5, 2.0)
         snap = stream.get_snapshot("AAPL")
         assert (snap.bid, snap.bid_size, snap.last, snap.last_size) == (190.0, 3.0, 190.5, 2.0)
+
+
+@pytest.mark.parametrize("step", [fastpath.step, fastpath._step], ids=["compiled", "python"])
+async def test_step_runs_a_coroutine_once_without_a_stop_iteration(step: Any) -> None:
+    import asyncio
+
+    async def done() -> int:
+        return 5
+
+    async def suspends() -> None:
+        await asyncio.sleep(0)
+
+    async def fails() -> None:
+        raise Boom("in the callback")
+
+    assert step(done()) is fastpath.DONE
+    c = suspends()
+    assert step(c) is None  # asyncio.sleep(0) yields None to its driver
+    assert step(c) is fastpath.DONE
+    with pytest.raises(Boom):
+        step(fails())

@@ -31,6 +31,7 @@ from collections.abc import Callable, Coroutine, Generator
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
+from ibkr import fastpath
 from ibkr.stream.aggregate import BarAggregator, Filter, Vwap
 from ibkr.stream.batching import Pending
 from ibkr.stream.events import DEPTH, QUOTE, TRADE, DataType
@@ -48,6 +49,7 @@ Callback = Callable[[dict[str, Any]], Any]
 
 iscoroutine = asyncio.iscoroutine
 _COROUTINE = types.CoroutineType
+_step, _DONE = fastpath.step, fastpath.DONE
 
 #: kind -> what the filters read of an update: (price, size) of a trade, (bid, ask) of a quote,
 #: the price of a depth row; for tuple updates and for the dataclasses
@@ -328,9 +330,9 @@ class StreamSubscription:
                 r = cb(msg)
                 if r is None or (type(r) is not _COROUTINE and not iscoroutine(r)):
                     return
-                yielded = r.send(None)
-            except StopIteration:
-                return
+                yielded = _step(r)  # r.send(None), DONE when it finished (no StopIteration)
+                if yielded is _DONE:
+                    return
             except Exception as exc:  # noqa: BLE001 - a user callback must not stop the stream
                 self._error(exc)
                 return

@@ -215,6 +215,16 @@ class SymbolState:
         notional, volume = self.fresh_notional, self.fresh_volume
         self.fresh_notional = self.fresh_volume = 0.0
         consumers = self.consumers
+        if len(consumers) == 1:
+            c = consumers[0]
+            if c.plain and c.pending.first_ns < 0 and len(fresh) <= c.direct_max and not c.busy and not c.closed:
+                # the common case of take_in, inlined: one consumer, nothing waits, due at once
+                if volume:
+                    vw = c.vwap_meter
+                    vw.notional += notional
+                    vw.volume += volume
+                c._deliver(fresh)
+                return
         last = len(consumers) - 1
         for i, c in enumerate(consumers):
             # each its own list (a callback owns the list it gets); the last one takes this one
