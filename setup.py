@@ -20,12 +20,14 @@ setup(
         Extension(
             "ibkr.protocol._tickenc",
             ["src/ibkr/protocol/_tickenc.c"],
+            depends=["src/ibkr/_slots.h"],
             extra_compile_args=["-O2"],
             optional=True,
         ),
         Extension(
             "ibkr._fastpath",
             ["src/ibkr/_fastpath.c"],
+            depends=["src/ibkr/_slots.h"],
             extra_compile_args=["-O2"],
             optional=True,
         ),

@@ -28,7 +28,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#define SLOT(obj, off) (*(PyObject **)((char *)(obj) + (off)))
+#include "_slots.h"
+
 
 /* the bound classes and slot offsets (bind_l1); bound = 0 until then */
 static struct {
@@ -601,28 +602,6 @@ fp_apply_l1(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (rc < 0)
         return NULL;
     return PyBool_FromLong(rc);
-}
-
-/* the writable object slot ``name`` of ``tp`` (a __slots__ entry), or -1 with an error set */
-static Py_ssize_t
-slot_of(PyTypeObject *tp, const char *name)
-{
-    PyObject *key = PyUnicode_InternFromString(name), *descr;
-    PyMemberDef *m;
-    if (key == NULL)
-        return -1;
-    descr = _PyType_Lookup(tp, key);
-    Py_DECREF(key);
-    if (descr == NULL || !Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
-        PyErr_Format(PyExc_TypeError, "%s.%s is not a slot", tp->tp_name, name);
-        return -1;
-    }
-    m = ((PyMemberDescrObject *)descr)->d_member;
-    if (m->type != T_OBJECT_EX || m->flags != 0) {
-        PyErr_Format(PyExc_TypeError, "%s.%s is not a writable object slot", tp->tp_name, name);
-        return -1;
-    }
-    return m->offset;
 }
 
 static int

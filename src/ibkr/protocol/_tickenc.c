@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../_slots.h"
+
 #define MAX_PAYLOAD 1024
 
 static struct {
@@ -32,7 +34,6 @@ static struct {
     Py_ssize_t t_req_id, t_tick_type, t_value;
 } B;
 
-#define SLOT(obj, off) (*(PyObject **)((char *)(obj) + (off)))
 
 typedef struct {
     char buf[MAX_PAYLOAD];
@@ -195,27 +196,6 @@ frame_run(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     Py_DECREF(seq);
     return PyLong_FromSsize_t(i < n ? i : n);
-}
-
-static Py_ssize_t
-slot_of(PyTypeObject *tp, const char *name)
-{
-    PyObject *key = PyUnicode_InternFromString(name), *descr;
-    PyMemberDef *m;
-    if (key == NULL)
-        return -1;
-    descr = _PyType_Lookup(tp, key);
-    Py_DECREF(key);
-    if (descr == NULL || !Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
-        PyErr_Format(PyExc_TypeError, "%s.%s is not a slot", tp->tp_name, name);
-        return -1;
-    }
-    m = ((PyMemberDescrObject *)descr)->d_member;
-    if (m->type != T_OBJECT_EX) {
-        PyErr_Format(PyExc_TypeError, "%s.%s is not an object slot", tp->tp_name, name);
-        return -1;
-    }
-    return m->offset;
 }
 
 PyDoc_STRVAR(bind_doc, "bind(tick_price, tick_size, tick_string, /) -> None\n\n"
