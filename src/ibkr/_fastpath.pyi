@@ -12,6 +12,7 @@ def dispatch(
     other: Callable[[int, Any], Any],
     /,
 ) -> None: ...
+
 DONE: object
 
 def step(coro: Any, /) -> Any: ...

@@ -20,6 +20,7 @@ IB_BUSY_POLL_MS     ConnectionConfig.busy_poll_ms   0 (off; see ibkr.transport.b
 from __future__ import annotations
 
 import enum
+import math
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -99,7 +100,7 @@ def _check_port(port: int, what: str) -> None:
 
 
 def _check_busy_poll(ms: float) -> None:
-    if not ms >= 0 or ms == float("inf"):
+    if not 0 <= ms < math.inf:  # NaN fails too
         raise ConfigError(f"busy_poll_ms must be a finite number >= 0, got {ms}")
 
 

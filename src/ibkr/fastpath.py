@@ -16,9 +16,10 @@ sequences through both and compares every slot.
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Callable
 from typing import Any
+
+from ibkr.protocol.native import PURE_PYTHON
 
 __all__ = ["AVAILABLE", "ENABLED", "DISPATCH", "APPLY_L1", "DONE", "step", "bind_l1"]
 
@@ -35,7 +36,7 @@ _fastpath = _load()
 #: the extension is built and importable
 AVAILABLE = _fastpath is not None
 #: ... and not ruled out by IBKR_PURE_PYTHON
-ENABLED = AVAILABLE and os.environ.get("IBKR_PURE_PYTHON", "") in ("", "0")
+ENABLED = AVAILABLE and not PURE_PYTHON
 #: ``dispatch(msgs, handlers, slot, sinks, batch_ns, other)`` when ENABLED, else None
 DISPATCH: Callable[..., None] | None = _fastpath.dispatch if ENABLED else None
 #: ``apply_l1(state, m, batch_ns) -> bool`` when ENABLED, else None

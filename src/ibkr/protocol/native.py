@@ -58,16 +58,20 @@ __all__ = [
     "EXTENSION",
     "FRAME_RUN",
     "NativeDecoder",
+    "PURE_PYTHON",
     "encode_frames",
     "plan_for",
     "SHAPES",
     "Shape",
 ]
 
+#: IBKR_PURE_PYTHON is set (to anything but "" or "0"): no compiled path in this process, the
+#: decoder's, the tick encoder's and ``ibkr.fastpath``'s alike (read once, at import)
+PURE_PYTHON = os.environ.get("IBKR_PURE_PYTHON", "") not in ("", "0")
 #: the extension is built and importable
 AVAILABLE = _native is not None
 #: ... and not ruled out by IBKR_PURE_PYTHON
-ENABLED = AVAILABLE and os.environ.get("IBKR_PURE_PYTHON", "") in ("", "0")
+ENABLED = AVAILABLE and not PURE_PYTHON
 #: the extension module when ENABLED, else None (its ``fill`` / ``emit`` serve the step-compiled
 #: order codecs, ``messages/step_compiler.py``)
 EXTENSION: Any = _native if ENABLED else None
@@ -165,43 +169,37 @@ def plan_for(sv: int) -> NativeDecoder | None:
 
 # --- the server role's encoder (the simulator's feed) ---------------------------------------------
 
-#: ``_tickenc.frame_run(msgs, start, out) -> index`` when its extension is built and ENABLED-like
-#: (``IBKR_PURE_PYTHON`` unset), else None: appends the frames of the run of TICK_PRICE / TICK_SIZE
+#: ``_tickenc.frame_run(msgs, start, out) -> index`` when its extension is built and not
+#: ``PURE_PYTHON``, else None: appends the frames of the run of TICK_PRICE / TICK_SIZE
 #: / TICK_STRING messages from ``start``, exactly as ``frame(encode_payload(m, sv))`` writes them
 FrameRun = Callable[[list[Any], int, bytearray], int]
 FRAME_RUN: FrameRun | None = None
-if _tickenc is not None and os.environ.get("IBKR_PURE_PYTHON", "") in ("", "0"):
+if _tickenc is not None and not PURE_PYTHON:
     _tickenc.bind(TickPrice, TickSize, TickString)
     FRAME_RUN = _tickenc.frame_run
 
 
-def encode_frames(msgs: list[Any], sv: int, frame_run: FrameRun | None = None) -> tuple[bytes, int]:
+def encode_frames(msgs: list[Any], sv: int, frame_run: FrameRun | None = None) -> tuple[bytearray, int]:
     """The frames of ``msgs`` at server version ``sv``, concatenated, and how many messages they
     hold: a message that raises ``ProtocolError`` (``VersionError``, ``EncodeError``) is left out,
     the others keep their order. The runs of tick messages are encoded by the compiled encoder
     (``FRAME_RUN``, or ``frame_run`` when given), the rest by ``frame(encode_payload(m, sv))``;
-    the bytes are the same either way."""
+    the bytes are the same either way. The buffer is new and returned as built (no copy)."""
     run = FRAME_RUN if frame_run is None else frame_run
     n = len(msgs)
-    if run is None:
-        chunks = []
-        for m in msgs:
-            try:
-                chunks.append(frame(encode_payload(m, sv)))
-            except ProtocolError:
-                continue
-        return b"".join(chunks), len(chunks)
     out = bytearray()
     i = done = 0
     while i < n:
-        j = run(msgs, i, out)
-        done += j - i
-        if j == n:
-            break
+        if run is not None:
+            j = run(msgs, i, out)
+            done += j - i
+            i = j
+            if i == n:
+                break
         try:
-            out += frame(encode_payload(msgs[j], sv))
+            out += frame(encode_payload(msgs[i], sv))
             done += 1
         except ProtocolError:
             pass
-        i = j + 1
-    return bytes(out), done
+        i += 1
+    return out, done

@@ -44,7 +44,7 @@ class SessionFaults:
     one_byte_writes: bool = False
     #: hold back everything sent to this client until resumed
     stalled: bool = False
-    held: list[bytes] = field(default_factory=list)
+    held: list[bytes | bytearray] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -153,7 +153,7 @@ class SimSession(asyncio.Protocol):
             self.send_times.extend([now] * sent)
         self.messages_sent += sent
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | bytearray) -> None:
         if not data or self.closed.is_set():
             return
         if self.faults.stalled:
