@@ -97,12 +97,12 @@ def full_decode(cls: type[Any], fields: list[bytes], sv: int) -> Any:
 def direct_encode(msg: Message, sv: int) -> bytes:
     """The compiled encoder alone (no fallback): raises if it gave up."""
     out = [str(msg.ID)]
-    msg.CODEC.encoder(sv)(_ctx(msg), out)  # type: ignore[attr-defined]
+    msg.CODEC.encoder(sv)(ctx_of(msg), out)  # type: ignore[attr-defined]
     out.append("")
     return "\0".join(out).encode()
 
 
-def _ctx(msg: Any) -> Ctx:
+def ctx_of(msg: Any) -> Ctx:
     """The context the message's ``encode_fields`` builds."""
     return Ctx(
         m=msg,
@@ -348,7 +348,7 @@ def test_encode_steps_and_compiled_encoder_agree_on_the_samples_directly() -> No
     for msg in CODEC_SAMPLES:
         for sv in (176, 200):
             out: list[str] = []
-            encode_steps(type(msg).CODEC.steps, _ctx(msg), sv, out)  # type: ignore[attr-defined]
+            encode_steps(type(msg).CODEC.steps, ctx_of(msg), sv, out)  # type: ignore[attr-defined]
             assert direct_encode(msg, sv) == "\0".join([str(msg.ID), *out, ""]).encode()
 
 

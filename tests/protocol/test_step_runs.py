@@ -60,13 +60,13 @@ from ibkr.protocol.message import Message, decode_fields_of, encode_payload, spl
 from ibkr.protocol.messages import step_compiler
 from ibkr.protocol.messages.executions import ExecutionData
 from ibkr.protocol.messages.open_order import CompletedOrder, OpenOrder
-from ibkr.protocol.messages.order_wire import OPT_BOOL, Ctx, Fld
+from ibkr.protocol.messages.order_wire import OPT_BOOL, Fld
 from ibkr.protocol.messages.orders import PlaceOrder
 from ibkr.protocol.order_models import Execution, Order
 from tests.protocol.mutate import mutate
 from tests.protocol.refused import within
 from tests.protocol.samples_orders import SAMPLES
-from tests.protocol.test_step_compiler import contracts, ints, messages, some_of
+from tests.protocol.test_step_compiler import contracts, ctx_of, ints, messages, some_of
 
 needs_native = pytest.mark.skipif(not native.ENABLED, reason="the compiled extension is not built (or ruled out)")
 
@@ -96,17 +96,6 @@ def mode(name: str) -> AbstractContextManager[None]:
     if name == "interpreter":
         return step_compiler.interpreted()
     return nullcontext()
-
-
-def ctx_of(msg: Any) -> Ctx:
-    """The context the message's ``encode_fields`` builds."""
-    return Ctx(
-        m=msg,
-        o=getattr(msg, "order", None),
-        c=msg.contract,
-        s=getattr(msg, "order_state", None),
-        x=getattr(msg, "execution", None),
-    )
 
 
 # --- the compiled functions alone, and the full path ------------------------------------------------
