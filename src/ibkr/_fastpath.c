@@ -350,7 +350,9 @@ state_ok(PyObject *state, PyObject *snap)
         return 0;
     if ((v = SLOT(state, B.quote_ring)) == NULL || (v != Py_None && (Py_TYPE(v) != B.ring || !ring_ok(v))))
         return 0;
-    if ((v = SLOT(state, B.trade_ring)) == NULL || (v != Py_None && (Py_TYPE(v) != B.ring || !ring_ok(v))))
+    /* trades and quotes share one ring (checked once) */
+    if ((v = SLOT(state, B.trade_ring)) == NULL ||
+        (v != Py_None && v != SLOT(state, B.quote_ring) && (Py_TYPE(v) != B.ring || !ring_ok(v))))
         return 0;
     if ((v = SLOT(snap, B.bid)) == NULL || !is_opt_float(v) || (v = SLOT(snap, B.ask)) == NULL || !is_opt_float(v) ||
         (v = SLOT(snap, B.bid_size)) == NULL || !is_opt_float(v) || (v = SLOT(snap, B.ask_size)) == NULL ||
