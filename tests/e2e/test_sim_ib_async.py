@@ -48,9 +48,10 @@ async def test_ib_async_connects_trades_and_disconnects(sim: Simulator) -> None:
         await _until(fx.updateEvent, lambda: fx.bid > 0 and fx.ask > fx.bid)
         assert ticker.bid < ticker.ask and not math.isnan(ticker.close)
 
-        buy = ib.placeOrder(aapl, LimitOrder("BUY", 100, round(ticker.ask + 0.10, 2)))
+        limit = round(ticker.ask + 0.10, 2)  # the quote moves on while the order works: keep the price sent
+        buy = ib.placeOrder(aapl, LimitOrder("BUY", 100, limit))
         await _until(buy.statusEvent, buy.isDone)
-        assert buy.orderStatus.status == "Filled" and buy.orderStatus.avgFillPrice <= round(ticker.ask + 0.10, 2) + 1e-9
+        assert buy.orderStatus.status == "Filled" and buy.orderStatus.avgFillPrice <= limit + 1e-9
         sell = ib.placeOrder(aapl, MarketOrder("SELL", 40))
         await _until(sell.statusEvent, sell.isDone)
         assert sell.orderStatus.status == "Filled" and sell.fills and sell.fills[0].commissionReport.commission > 0
