@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 
-from ibkr.sim import UNIVERSE, DepthOp, Level, PriceProcess, Universe, apply_depth_ops
+import pytest
+
+from ibkr.sim import UNIVERSE, DepthOp, Level, PriceProcess, Universe, apply_depth_ops, prices
 from ibkr.sim.book import ASK, DELETE, INSERT, UPDATE, DepthBook
+from ibkr.sim.prices import LOT, price_digits
 
 from .helpers import AAPL, EURUSD, SPY, Mirror, make
 
@@ -25,6 +29,57 @@ def _path(seed: int, con_id: int, steps: int) -> list[tuple[float, ...]]:
 def test_same_seed_same_path_other_seed_other_path() -> None:
     assert _path(1, AAPL, 300) == _path(1, AAPL, 300)
     assert _path(1, AAPL, 300) != _path(2, AAPL, 300)
+
+
+def _reference_path(seed: int, con_id: int, steps: int) -> list[tuple[float, ...]]:
+    """The walk ``PriceProcess.step`` promises, written plainly with ``gauss``, ``choices`` and
+    ``randint`` (the hot loop inlines all three and must draw exactly the same)."""
+    inst = UNIVERSE.get(con_id)
+    assert inst is not None
+    rng = random.Random(f"prices:{seed}:{con_id}")
+    tick, digits, lot = inst.min_tick, price_digits(inst.min_tick), LOT[inst.sec_type]
+    spreads = {"STK": ((1, 6), (2, 3), (3, 1)), "CASH": ((1, 5), (2, 4), (3, 1)), "FUT": ((1, 1),)}[inst.sec_type]
+    values, weights = [v for v, _ in spreads], [w for _, w in spreads]
+    spread = rng.choices(values, weights)[0]
+    bid = max(1, round(inst.initial_price / tick) - spread // 2)
+    qbid, qask = round(bid * tick, digits), round((bid + spread) * tick, digits)
+    first = round((bid + spread // 2 if spread > 1 else bid) * tick, digits)
+    bid_size, ask_size = lot * rng.randint(1, 20), lot * rng.randint(1, 20)
+    last, last_size, volume, high, low = first, 0, 0, first, first
+    out = []
+    for _ in range(steps):
+        sigma = (qbid + qask) / 2 * inst.volatility / tick
+        bid = max(1, bid + round(rng.gauss(0.0, max(sigma, 0.5))))
+        spread = rng.choices(values, weights)[0]
+        qbid, qask = round(bid * tick, digits), round((bid + spread) * tick, digits)
+        bid_size, ask_size = lot * rng.randint(1, 20), lot * rng.randint(1, 20)
+        if rng.random() < 0.5:
+            last = qask if rng.random() < 0.5 else qbid
+            last_size = lot * rng.randint(1, 10)
+            volume += last_size
+            high, low = max(high, last), min(low, last)
+        out.append((qbid, qask, bid_size, ask_size, last, last_size, volume, high, low))
+    return out
+
+
+@pytest.mark.parametrize("memory", [prices._PRICE_MEMORY, 8])
+def test_the_walk_draws_exactly_what_gauss_choices_and_randint_draw(
+    memory: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also with a price memory small enough to start over many times (it stays within bounds)."""
+    monkeypatch.setattr(prices, "_PRICE_MEMORY", memory)
+    es = next(i.con_id for i in UNIVERSE if i.sec_type == "FUT")
+    for con_id in (AAPL, EURUSD, es):
+        inst = UNIVERSE.get(con_id)
+        assert inst is not None
+        p = PriceProcess(inst, 11, 0.0)
+        got = []
+        for n in range(2000):
+            p.step(float(n))
+            q = p.quote
+            got.append((q.bid, q.ask, q.bid_size, q.ask_size, q.last, q.last_size, q.volume, q.high, q.low))
+            assert len(p._price_of) <= memory
+        assert got == _reference_path(11, con_id, 2000)
 
 
 def test_an_instrument_path_ignores_the_others() -> None:

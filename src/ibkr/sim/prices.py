@@ -13,6 +13,11 @@ from bisect import bisect
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
+from math import cos as _cos
+from math import log as _log
+from math import sin as _sin
+from math import sqrt as _sqrt
+from math import tau as _TWOPI
 
 from ibkr.sim.instruments import Instrument
 
@@ -25,6 +30,8 @@ LOT: dict[str, int] = {"STK": 100, "CASH": 1_000_000, "FUT": 1}
 _SPREADS = {"STK": ((1, 6), (2, 3), (3, 1)), "CASH": ((1, 5), (2, 4), (3, 1)), "FUT": ((1, 1),)}
 
 _TRADE_PROBABILITY = 0.5
+#: price levels a process remembers (ticks -> price) before it starts over
+_PRICE_MEMORY = 4096
 
 
 def price_digits(tick: float) -> int:
@@ -54,17 +61,24 @@ class Quote:
         return (self.bid + self.ask) / 2
 
 
+class _Random(random.Random):
+    """``random.Random``, with the attribute ``gauss`` keeps its pair's second half in spelled out
+    (``PriceProcess.step`` draws as ``gauss`` does, inline)."""
+
+    gauss_next: float | None
+
+
 class PriceProcess:
     """The level-1 random walk of one instrument."""
 
     __slots__ = (
-        "_bid", "_bits", "_cum", "_sigma_floor", "_spread", "_spreads", "_total", "_weights", "digits", "instrument",
-        "lot", "quote", "rng", "tick",
+        "_bid", "_bits", "_cum", "_price_of", "_spread", "_spreads", "_total", "_volatility", "_weights", "digits",
+        "instrument", "lot", "quote", "rng", "tick",
     )  # fmt: skip
 
     def __init__(self, instrument: Instrument, seed: int, now: float) -> None:
         self.instrument = instrument
-        self.rng = random.Random(f"prices:{seed}:{instrument.con_id}")
+        self.rng = _Random(f"prices:{seed}:{instrument.con_id}")
         self.tick = instrument.min_tick
         self.digits = price_digits(self.tick)
         self.lot = LOT[instrument.sec_type]
@@ -74,6 +88,8 @@ class PriceProcess:
         self._cum = tuple(accumulate(w for _, w in self._weights))
         self._total = self._cum[-1] + 0.0
         self._bits = self.rng.getrandbits
+        self._volatility = instrument.volatility
+        self._price_of: dict[int, float] = {}
         self._spread = self._draw_spread()
         self._bid = max(1, round(instrument.initial_price / self.tick) - self._spread // 2)
         first = self.price(self._bid + self._spread // 2) if self._spread > 1 else self.price(self._bid)
@@ -85,6 +101,13 @@ class PriceProcess:
 
     def price(self, ticks: int) -> float:
         return round(ticks * self.tick, self.digits)
+
+    def _new_price(self, ticks: int) -> float:
+        """``price(ticks)``, remembered for ``step`` (a walk revisits its levels; a bounded memory)."""
+        if len(self._price_of) >= _PRICE_MEMORY:
+            self._price_of.clear()
+        p = self._price_of[ticks] = round(ticks * self.tick, self.digits)
+        return p
 
     def ticks(self, price: float) -> int:
         return round(price / self.tick)
@@ -109,19 +132,52 @@ class PriceProcess:
         """Move the quote one step; True when a trade printed (``last`` / ``volume`` changed).
 
         The hot loop of the simulator's feed (one call per instrument step): written for speed,
-        with exactly the draws of ``gauss``, ``choices`` and ``randint`` (same seed, same path)."""
-        rng, q, tick, digits = self.rng, self.quote, self.tick, self.digits
-        sigma = (q.bid + q.ask) / 2 * self.instrument.volatility / tick
-        bid = self._bid + round(rng.gauss(0.0, sigma if sigma > 0.5 else 0.5))
+        with exactly the draws of ``gauss``, ``choices`` and ``randint`` (same seed, same path):
+        ``Random.gauss``, ``_draw_spread``, ``_below`` and ``record_trade`` are inlined here."""
+        rng, q, tick = self.rng, self.quote, self.tick
+        random, bits = rng.random, self._bits
+        sigma = (q.bid + q.ask) / 2 * self._volatility / tick
+        # rng.gauss(0.0, sigma): Box-Muller, every other call using the pair's cached second half
+        z = rng.gauss_next
+        rng.gauss_next = None
+        if z is None:
+            x2pi = random() * _TWOPI
+            g2rad = _sqrt(-2.0 * _log(1.0 - random()))
+            z = _cos(x2pi) * g2rad
+            rng.gauss_next = _sin(x2pi) * g2rad
+        bid = self._bid + round(0.0 + z * (sigma if sigma > 0.5 else 0.5))
         self._bid = bid = bid if bid > 1 else 1
-        self._spread = spread = self._draw_spread()
-        q.bid, q.ask = round(bid * tick, digits), round((bid + spread) * tick, digits)
+        cum = self._cum
+        self._spread = spread = self._spreads[bisect(cum, random() * self._total, 0, len(cum) - 1)]
+        # round(ticks * tick, digits) goes through dtoa (~1,000 instructions): each level once
+        prices = self._price_of
+        if (bid_price := prices.get(bid)) is None:
+            bid_price = self._new_price(bid)
+        if (ask_price := prices.get(bid + spread)) is None:
+            ask_price = self._new_price(bid + spread)
+        q.bid, q.ask = bid_price, ask_price
         lot = self.lot
-        q.bid_size, q.ask_size = lot * (1 + self._below(20)), lot * (1 + self._below(20))
-        if rng.random() >= _TRADE_PROBABILITY:
+        r = bits(5)  # randrange(20): 5 bits, redrawn until below 20
+        while r >= 20:
+            r = bits(5)
+        q.bid_size = lot * (1 + r)
+        r = bits(5)
+        while r >= 20:
+            r = bits(5)
+        q.ask_size = lot * (1 + r)
+        if random() >= _TRADE_PROBABILITY:
             return False
-        at_ask = rng.random() < 0.5
-        self.record_trade(q.ask if at_ask else q.bid, lot * (1 + self._below(10)), now)
+        price = q.ask if random() < 0.5 else q.bid
+        r = bits(4)  # randrange(10)
+        while r >= 10:
+            r = bits(4)
+        size = lot * (1 + r)
+        q.last, q.last_size, q.last_time = price, size, now
+        q.volume += size
+        if price > q.high:
+            q.high = price
+        if price < q.low:
+            q.low = price
         return True
 
     def record_trade(self, price: float, size: int, now: float) -> None:
