@@ -72,6 +72,8 @@ HIGH, LOW, VOLUME, CLOSE, OPEN = (
 LAST_TIMESTAMP, SHORTABLE = int(TickType.LAST_TIMESTAMP), int(TickType.SHORTABLE)
 #: live tick type -> its delayed twin (market-data types 3 and 4)
 DELAYED: dict[int, int] = {int(live): int(delayed) for live, delayed in DELAYED_TICK.items()}
+#: the same table for live data (every tick type stays itself), so the hot loop looks up either
+LIVE: dict[int, int] = {live: live for live in DELAYED}
 #: REQ_TICK_BY_TICK_DATA tick type -> TICK_BY_TICK type
 TBT_TYPES: dict[str, int] = {"Last": 1, "AllLast": 2, "BidAsk": 3, "MidPoint": 4}
 #: what TICK_REQ_PARAMS reports (the BBO exchange code and snapshot permissions TWS sends)
@@ -253,40 +255,51 @@ class MarketFeed:
 
     def _l1_quote(self, sub: L1, q: Quote, out: list[ServerMessage]) -> None:
         """The changed L1 values: BID / ASK with their size (or the size alone), then HIGH, LOW,
-        CLOSE, OPEN (IDEALPRO quotes have no prints, volume or session open: CLOSE only)."""
-        last, req_id, delayed = sub.last, sub.req_id, sub.delayed
+        CLOSE, OPEN (IDEALPRO quotes have no prints, volume or session open: CLOSE only).
+
+        Unrolled: the hot path of the feed (every step of every L1 subscription)."""
+        last, req_id = sub.last, sub.req_id
+        tt = DELAYED if sub.delayed else LIVE
         get = last.get
-        bid_size, ask_size = float(q.bid_size), float(q.ask_size)
-        for price_type, size_type, price, size in (
-            (BID, BID_SIZE, q.bid, bid_size),
-            (ASK_T, ASK_SIZE, q.ask, ask_size),
-        ):
-            if get(price_type) != price:
-                out.append(
-                    TickPrice(req_id, DELAYED[price_type] if delayed else price_type, price, size, _CAN_AUTO_EXECUTE)
-                )
-                last[price_type], last[size_type] = price, size
-            elif get(size_type) != size:
-                out.append(TickSize(req_id, DELAYED[size_type] if delayed else size_type, size))
-                last[size_type] = size
-        extra = (
-            ((CLOSE, q.close),)
-            if sub.inst.sec_type == "CASH"
-            else ((HIGH, q.high), (LOW, q.low), (CLOSE, q.close), (OPEN, q.open))
-        )
-        for price_type, value in extra:
-            if get(price_type) != value:
-                out.append(TickPrice(req_id, DELAYED[price_type] if delayed else price_type, value, 0.0, 0))
-                last[price_type] = value
+        price, size = q.bid, float(q.bid_size)
+        if get(BID) != price:
+            out.append(TickPrice(req_id, tt[BID], price, size, _CAN_AUTO_EXECUTE))
+            last[BID] = price
+            last[BID_SIZE] = size
+        elif get(BID_SIZE) != size:
+            out.append(TickSize(req_id, tt[BID_SIZE], size))
+            last[BID_SIZE] = size
+        price, size = q.ask, float(q.ask_size)
+        if get(ASK_T) != price:
+            out.append(TickPrice(req_id, tt[ASK_T], price, size, _CAN_AUTO_EXECUTE))
+            last[ASK_T] = price
+            last[ASK_SIZE] = size
+        elif get(ASK_SIZE) != size:
+            out.append(TickSize(req_id, tt[ASK_SIZE], size))
+            last[ASK_SIZE] = size
+        cash = sub.inst.sec_type == "CASH"
+        if not cash:
+            if get(HIGH) != (price := q.high):
+                out.append(TickPrice(req_id, tt[HIGH], price, 0.0, 0))
+                last[HIGH] = price
+            if get(LOW) != (price := q.low):
+                out.append(TickPrice(req_id, tt[LOW], price, 0.0, 0))
+                last[LOW] = price
+        if get(CLOSE) != (price := q.close):
+            out.append(TickPrice(req_id, tt[CLOSE], price, 0.0, 0))
+            last[CLOSE] = price
+        if not cash and get(OPEN) != (price := q.open):
+            out.append(TickPrice(req_id, tt[OPEN], price, 0.0, 0))
+            last[OPEN] = price
 
     def _l1_trade(
         self, sub: L1, price: float, size: float, when: float, volume: float, out: list[ServerMessage]
     ) -> None:
-        tt: Callable[[int], int] = DELAYED.__getitem__ if sub.delayed else int
+        tt = DELAYED if sub.delayed else LIVE
         req_id = sub.req_id
-        out.append(TickPrice(req_id, tt(LAST), price, float(size), 0))
-        out.append(TickSize(req_id, tt(VOLUME), float(volume)))
-        out.append(TickString(req_id, tt(LAST_TIMESTAMP), str(int(when))))
+        out.append(TickPrice(req_id, tt[LAST], price, float(size), 0))
+        out.append(TickSize(req_id, tt[VOLUME], float(volume)))
+        out.append(TickString(req_id, tt[LAST_TIMESTAMP], str(int(when))))
         sub.last[LAST] = price
 
     def _tbt_quote(self, sub: TickByTick, q: Quote, out: list[ServerMessage]) -> None:
@@ -413,12 +426,24 @@ class MarketFeed:
         lean = None if con_id in self.depth else self.sim.exchange.step_quote(con_id)
         if lean is None:
             self.sim.router.route(self.sim.exchange.step(con_id))
-        else:
+        elif con_id in self.tbt or con_id in self.bars:
             # what the full step would route, without the book, the matching and the copies
             q, traded = lean
             self._on_quote(QuoteUpdate(con_id, q))
             if traded:
                 self._on_trade(TradeUpdate(con_id, q.last, q.last_size, q.last_time, q.volume))
+        else:
+            # L1 subscribers only (the common case): each gets its quote and print in one batch,
+            # in the order the two events would give them
+            q, traded = lean
+            for sub in self.l1.get(con_id, ()):
+                msgs: list[ServerMessage] = []
+                self._l1_quote(sub, q, msgs)
+                if traded and sub.inst.sec_type != "CASH":
+                    self._l1_trade(sub, q.last, q.last_size, q.last_time, q.volume, msgs)
+                if msgs:
+                    self.produced += len(msgs)
+                    sub.session.send_many(msgs)
         return self.produced - before
 
     def start(self) -> None:
