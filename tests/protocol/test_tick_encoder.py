@@ -25,10 +25,18 @@ INTS = st.one_of(
     st.integers(-(2**63), 2**63 - 1),
     st.sampled_from([0, -1, 1, 2**63 - 1, -(2**63), 2**63, -(2**63) - 1, 10**30, True]),
 )
+#: prices as they are quoted: a short decimal m / 10^k (the encoder's own path, no dtoa), at its edges
+DECIMALS = st.builds(
+    lambda m, k, sign: sign * m / 10**k, st.integers(0, 10**16), st.integers(0, 17), st.sampled_from([1, -1])
+)
 FLOATS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
-    st.sampled_from([0.0, -0.0, 1.0, 100.0, 0.1, 1e16, 1e22, 2.0**53, 2.0**53 + 2, -(2.0**53), 1e-7, 5e-324, 1e300]),
-)
+    DECIMALS,
+    st.sampled_from([
+        0.0, -0.0, 1.0, 100.0, 0.1, 1e16, 1e22, 2.0**53, 2.0**53 + 2, -(2.0**53), 1e-7, 5e-324, 1e300,
+        1e-4, 9.999999999999999e-05, 1e15, 999999999999999.9, 999999999999999.0, 0.1 + 0.2, 99.99999999999999,
+    ]),
+)  # fmt: skip
 SIZES = st.one_of(st.none(), FLOATS, st.sampled_from([3, True]))
 TEXTS = st.one_of(st.text(max_size=40), st.sampled_from(["", "a\0b", "\ud800", "1700000000", "é€😀", "x" * 1100]))
 
@@ -94,3 +102,19 @@ def test_frame_run_checks_its_arguments() -> None:
         run([], 0, b"")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         run(5, 0, bytearray())  # type: ignore[arg-type]
+
+
+def _price_field(price: float) -> bytes:
+    data, taken = native.encode_frames([TickPrice(req_id=1, tick_type=1, price=price, size=None)], 200)
+    assert taken == 1
+    return bytes(data[4:]).split(b"\0")[4]
+
+
+def test_quoted_prices_are_written_as_repr_writes_them() -> None:
+    """Dense ranges of the prices a market quotes (ticks of 1e-2 .. 1e-8 near their usual
+    magnitudes, both signs) and the fixed / exponent boundaries of repr()."""
+    values = [sign * m / 10**k for k in range(9) for m in range(0, 200_000, 11) for sign in (1, -1)]
+    values += [m * 0.01 for m in range(100_000)] + [m * 0.0001 for m in range(0, 1_000_000, 17)]
+    values += [1e-4, math.nextafter(1e-4, 0), 1e15, math.nextafter(1e15, 0), 123456789012345.6, 0.1 + 0.2]
+    wrong = [(v, _price_field(v)) for v in values if _price_field(v) != repr(v).encode()]
+    assert not wrong[:5]

@@ -19,7 +19,6 @@
 #include <Python.h>
 #include <structmember.h>
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "../_slots.h"
@@ -51,12 +50,26 @@ put(Payload *p, const char *s, Py_ssize_t n)
     return 1;
 }
 
+/* str() of a long long, without printf */
+static int
+put_ll(Payload *p, long long x)
+{
+    char tmp[24], *end = tmp + sizeof tmp, *q = end;
+    unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
+    do {
+        *--q = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u);
+    if (x < 0)
+        *--q = '-';
+    return put(p, q, (Py_ssize_t)(end - q));
+}
+
 /* an exact int that fits a long long: str(v) */
 static int
 put_int(Payload *p, PyObject *v)
 {
-    char tmp[32];
-    int overflow, n;
+    int overflow;
     long long x;
     if (v == NULL || !PyLong_CheckExact(v))
         return 0;
@@ -65,8 +78,63 @@ put_int(Payload *p, PyObject *v)
         PyErr_Clear();
         return 0;
     }
-    n = snprintf(tmp, sizeof tmp, "%lld", x);
-    return put(p, tmp, n);
+    return put_ll(p, x);
+}
+
+/*
+ * repr() of a double that is a short decimal, without dtoa: 1e-4 <= |d| < 1e15 and d is the
+ * double nearest m / 10^k for some integer m < 10^15 (at most 15 significant digits). m and 10^k
+ * are exact doubles and IEEE division rounds correctly, so m / 10^k == d says the decimal reads
+ * back as d; the smallest such k gives the fewest digits, and no other decimal of at most 15
+ * digits reads back as d (DBL_DIG), so this is the shortest round trip repr() writes, in the
+ * fixed notation repr() uses in that range ("230.05", "0.0001", "100.0"). Writes into out and
+ * returns the length, or 0 (the caller asks dtoa) for anything else: zeros, longer decimals.
+ */
+static const double POW10[16] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+                                 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+
+static int
+short_repr(double d, char *out)
+{
+    double a = fabs(d), r = 0.0;
+    unsigned long long m, ip, frac;
+    int k, n = 0, i;
+    char digits[24];
+    if (!(a >= 1e-4 && a < 1e15))
+        return 0;
+    for (k = 0; k < 16; k++) {
+        double scaled = a * POW10[k];
+        if (scaled >= 1e15)
+            return 0;
+        r = nearbyint(scaled);
+        if (r / POW10[k] == a)
+            break;
+    }
+    if (k == 16)
+        return 0;
+    m = (unsigned long long)r;
+    ip = m / (unsigned long long)POW10[k];
+    frac = m % (unsigned long long)POW10[k];
+    if (d < 0)
+        out[n++] = '-';
+    i = 0;
+    do {
+        digits[i++] = (char)('0' + (int)(ip % 10));
+        ip /= 10;
+    } while (ip);
+    while (i)
+        out[n++] = digits[--i];
+    out[n++] = '.';
+    if (k == 0) {
+        out[n++] = '0';
+        return n;
+    }
+    for (i = k - 1; i >= 0; i--) {
+        digits[i] = (char)('0' + (int)(frac % 10));
+        frac /= 10;
+    }
+    memcpy(out + n, digits, (size_t)k);
+    return n + k;
 }
 
 /* repr() of a finite exact float */
@@ -81,6 +149,12 @@ put_repr(Payload *p, PyObject *v)
     d = PyFloat_AS_DOUBLE(v);
     if (!isfinite(d))
         return 0;
+    {
+        char tmp[40];
+        int n = short_repr(d, tmp);
+        if (n)
+            return put(p, tmp, n);
+    }
     s = PyOS_double_to_string(d, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
     if (s == NULL) {
         PyErr_Clear();
@@ -104,12 +178,9 @@ put_size(Payload *p, PyObject *v)
     if (!isfinite(d))
         return 0;
     if (d == floor(d)) {
-        char tmp[32];
-        int n;
         if (fabs(d) >= 9007199254740992.0)
             return 0; /* str(int(v)) of a large integral float: Python's digits */
-        n = snprintf(tmp, sizeof tmp, "%lld", (long long)d);
-        return put(p, tmp, n);
+        return put_ll(p, (long long)d);
     }
     return put_repr(p, v);
 }
