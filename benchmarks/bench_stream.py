@@ -232,11 +232,11 @@ async def ibkr_phase(port: int, args: argparse.Namespace, results: dict[str, Any
     stream.latency.reset()
     gc_watch = GcWatch()
     measure_from = time.monotonic_ns()
-    m0, u0, t0 = probe.conn.messages_in, probe.updates, time.monotonic()
+    m0, u0, t0, c0 = probe.conn.messages_in, probe.updates, time.monotonic(), time.process_time()
     for _ in range(int(args.seconds)):
         await asyncio.sleep(1.0)
         rss_samples.append(rss())
-    dt = time.monotonic() - t0
+    dt, cpu = time.monotonic() - t0, time.process_time() - c0
     gc_watch.stop()
     m1, u1 = probe.conn.messages_in, probe.updates
     stats = stream.get_statistics()
@@ -255,6 +255,7 @@ async def ibkr_phase(port: int, args: argparse.Namespace, results: dict[str, Any
         "received": received,
         "messages_per_s": (m1 - m0) / dt,
         "updates_per_s": (u1 - u0) / dt,
+        **cpu_use(cpu, dt, m1 - m0),
         "callbacks": probe.calls,
         "mean_batch": stats.mean_batch,
         "read_to_callback_us": {k: getattr(stats.latency, k) for k in ("count", "p50", "p90", "p99", "p999", "max")},
@@ -296,12 +297,18 @@ async def ib_async_phase(port: int, args: argparse.Namespace, qualified: list[Co
         if args.depth:
             ib.reqMktDepth(c, 10)
     await asyncio.sleep(1.0)
-    n0, u0, t0 = ib.client._numMsgRecv, updates, time.monotonic()
+    n0, u0, t0, c0 = ib.client._numMsgRecv, updates, time.monotonic(), time.process_time()
     await asyncio.sleep(args.seconds)
-    dt = time.monotonic() - t0
+    dt, cpu = time.monotonic() - t0, time.process_time() - c0
     n1, u1 = ib.client._numMsgRecv, updates
     ib.disconnect()
-    return {"messages_per_s": (n1 - n0) / dt, "tick_updates_per_s": (u1 - u0) / dt}
+    return {"messages_per_s": (n1 - n0) / dt, "tick_updates_per_s": (u1 - u0) / dt, **cpu_use(cpu, dt, n1 - n0)}
+
+
+def cpu_use(cpu_s: float, wall_s: float, messages: int) -> dict[str, float]:
+    """The client process's CPU time over a window: the share of one core, and per message received
+    (the benchmark's own bookkeeping included, for both clients; busy polling uses its core by design)."""
+    return {"cpu_core_share": cpu_s / wall_s, "cpu_us_per_message": cpu_s / max(1, messages) * 1e6}
 
 
 def memory_phase(symbols: int, buffer_size: int) -> dict[str, float]:
@@ -426,6 +433,7 @@ def report(r: dict[str, Any]) -> None:
         f"use_native_parsing {r['use_native_parsing']}, busy_poll_ms {r['busy_poll_ms']})"
     )
     print(f"ibkr stream: {k['messages_per_s']:,.0f} msg/s received, {k['updates_per_s']:,.0f} updates/s delivered")
+    print(f"  client CPU: {k['cpu_core_share']:.0%} of a core, {k['cpu_us_per_message']:.1f} us a message")
     print(f"  callbacks {k['callbacks']:,}, mean batch {k['mean_batch']:.1f}, dropped {k['dropped']}")
     w = k["wire_to_callback_us"]
     print(f"  wire -> callback us: p50 {w['p50']:.0f}  p90 {w['p90']:.0f}  p99 {w['p99']:.0f}  max {w['max']:.0f}")
@@ -443,6 +451,7 @@ def report(r: dict[str, Any]) -> None:
     if "ib_async" in r:
         a = r["ib_async"]
         print(f"ib_async: {a['messages_per_s']:,.0f} msg/s received, {a['tick_updates_per_s']:,.0f} ticks/s in tickers")
+        print(f"  client CPU: {a['cpu_core_share']:.0%} of a core, {a['cpu_us_per_message']:.1f} us a message")
     print(f"memory of {r['memory_symbols']} symbols at buffer_size {r['buffer_size']}: {r['memory_mb']} (MB)")
 
 
