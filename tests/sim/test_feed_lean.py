@@ -69,20 +69,36 @@ def test_synthetic_instruments_fill_the_universe_up_to_symbols() -> None:
     assert len(Simulator(SimConfig(ports=(0,), symbols=100)).exchange.universe) == 100
 
 
+@pytest.mark.parametrize("tick_by_tick", [False, True])
 @pytest.mark.parametrize("con_id", [AAPL, EURUSD])
-def test_the_lean_step_sends_exactly_what_the_full_step_sends(con_id: int) -> None:
-    """Same seed, same steps: a simulator where a depth subscriber forces the full step sends the
-    L1 subscriber the same messages, and ends on the same quote, as one that takes the lean step."""
+def test_the_lean_step_sends_exactly_what_the_full_step_sends(con_id: int, tick_by_tick: bool) -> None:
+    """Same seed, same steps: a simulator where a depth subscriber forces the full step sends each
+    L1 subscriber (live and delayed) the same messages, and ends on the same quote, as one that
+    takes the lean step: L1 subscribers only (one batch per subscriber), or with a tick-by-tick
+    subscriber too (the quote and trade events)."""
     lean, full = _sim(), _sim()
-    lean_out, full_out, depth_out = Outbox(), Outbox(), Outbox()
-    _l1(lean, con_id, lean_out)
-    _l1(full, con_id, full_out)
+    outs: dict[str, list[Outbox]] = {"lean": [], "full": []}
+    for name, sim in (("lean", lean), ("full", full)):
+        live, delayed, tbt = Outbox(), Outbox(), Outbox()
+        _l1(sim, con_id, live, 1)
+        inst = sim.exchange.instrument(con_id)
+        assert inst is not None
+        sim.feed._add("mkt", sim.feed.l1, L1(delayed, 3, inst, True))  # type: ignore[arg-type]
+        if tick_by_tick:
+            sim.feed.add_tick_by_tick(tbt, 4, inst, 3, False)  # type: ignore[arg-type]
+        outs[name] = [live, delayed, tbt]
+    depth_out = Outbox()
     _depth(full, con_id, depth_out)
     for _ in range(400):
         lean.feed._step_next()
         full.feed._step_next()
     assert lean.exchange.quote(con_id) == full.exchange.quote(con_id)
-    assert len(lean_out.sent) > 400 and lean_out.sent == full_out.sent
+    for lean_out, full_out in zip(outs["lean"], outs["full"], strict=True):
+        assert lean_out.sent == full_out.sent
+    live, delayed, tbt = outs["lean"]
+    assert len(live.sent) > 400 and len(delayed.sent) == len(live.sent)
+    assert {m.tick_type for m in delayed.sent} & {66, 67} and not {m.tick_type for m in delayed.sent} & {1, 2}  # type: ignore[attr-defined]
+    assert bool(tbt.sent) == tick_by_tick
     assert depth_out.sent and lean.feed.steps == full.feed.steps == 400
 
 

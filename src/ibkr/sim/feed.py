@@ -434,7 +434,7 @@ class MarketFeed:
                 self._on_trade(TradeUpdate(con_id, q.last, q.last_size, q.last_time, q.volume))
         else:
             # L1 subscribers only (the common case): each gets its quote and print in one batch,
-            # in the order the two events would give them
+            # its messages in the order the two events would give them
             q, traded = lean
             for sub in self.l1.get(con_id, ()):
                 msgs: list[ServerMessage] = []

@@ -62,8 +62,8 @@ class Quote:
 
 
 class _Random(random.Random):
-    """``random.Random``, with the attribute ``gauss`` keeps its pair's second half in spelled out
-    (``PriceProcess.step`` draws as ``gauss`` does, inline)."""
+    """``random.Random`` with ``gauss_next`` declared: where ``gauss`` keeps the second half of its
+    pair (``PriceProcess.step`` draws as ``gauss`` does, inline)."""
 
     gauss_next: float | None
 
@@ -145,7 +145,7 @@ class PriceProcess:
             g2rad = _sqrt(-2.0 * _log(1.0 - random()))
             z = _cos(x2pi) * g2rad
             rng.gauss_next = _sin(x2pi) * g2rad
-        bid = self._bid + round(0.0 + z * (sigma if sigma > 0.5 else 0.5))
+        bid = self._bid + round(0.0 + z * (sigma if sigma > 0.5 else 0.5))  # mu + z * sigma, mu = 0.0
         self._bid = bid = bid if bid > 1 else 1
         cum = self._cum
         self._spread = spread = self._spreads[bisect(cum, random() * self._total, 0, len(cum) - 1)]
