@@ -17,6 +17,10 @@
  * changes nothing and the message takes the Python path (the handler), which gives the
  * Python answer or the Python error.
  *
+ * A MARKET_DEPTH / MARKET_DEPTH_L2 row whose request id is in ``sinks`` is applied the same way,
+ * with exactly the effects of ``SymbolState.on_depth`` (bind_depth): the book's level, the depth
+ * ring's row and counters, the update tuple, the counters, ``stream._queue(state)``.
+ *
  * step(coro) is coro.send(None) without the StopIteration of a coroutine that finishes (DONE is
  * returned instead): the data stream steps each async callback once inline. No I/O, no clock, no
  * logging here.
@@ -49,6 +53,28 @@ static struct {
     /* tick type -> action (see the A_ / Z_ codes), from symbol.py's tables */
     signed char price_action[256], size_action[256];
 } B;
+
+/* the depth classes and slot offsets (bind_depth, after bind_l1); bound = 0 until then */
+static struct {
+    int bound;
+    PyTypeObject *depth, *depth_l2, *book, *level, *ring; /* owned */
+    PyObject *depth_tag;                                  /* owned */
+    /* MarketDepth, MarketDepthL2 */
+    Py_ssize_t d_req_id, d_position, d_operation, d_side, d_price, d_size;
+    Py_ssize_t l_req_id, l_position, l_operation, l_side, l_price, l_size, l_market_maker;
+    /* SymbolState */
+    Py_ssize_t book_, depth_ring, depth_consumers, n_depth;
+    /* Book, Level */
+    Py_ssize_t asks, bids, book_rows, lv_price, lv_size, lv_mm;
+    /* DepthRing */
+    Py_ssize_t r_price, r_size, r_meta, r_ts, r_pos, r_capacity, r_total;
+} D;
+
+/* Book's operations and sides (snapshot.py) */
+enum { OP_INSERT = 0, OP_UPDATE = 1, OP_DELETE = 2 };
+#define SIDE_BID 1
+/* the most a position or side may be here (DepthRing packs them into one int64) */
+#define DEPTH_FIELD_MAX 65535
 
 /* TICK_PRICE actions */
 enum { A_NONE = -1, A_BID = 0, A_ASK, A_LAST, A_HIGH, A_LOW, A_OPEN, A_CLOSE };
@@ -477,6 +503,240 @@ apply_l1(PyObject *state, PyObject *m, PyObject *batch_ns, long long now)
     }
 }
 
+/* --- the update of one depth row ------------------------------------------------------------ */
+
+/* a small non-negative exact int (a position, side or operation), or -1 */
+static long
+small_int(PyObject *v)
+{
+    long x;
+    if (v == NULL || !PyLong_CheckExact(v))
+        return -1;
+    x = PyLong_AsLong(v);
+    if (x == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return -1;
+    }
+    return x >= 0 && x <= DEPTH_FIELD_MAX ? x : -1;
+}
+
+/* one writable column of a DepthRing: an array of ``format`` holding exactly ``capacity`` items */
+static int
+column(PyObject *arr, const char *format, Py_ssize_t capacity, Py_buffer *view)
+{
+    if (arr == NULL || PyObject_GetBuffer(arr, view, PyBUF_WRITABLE | PyBUF_FORMAT) < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    if (view->itemsize != 8 || view->format == NULL || strcmp(view->format, format) != 0 ||
+        view->len != capacity * 8) {
+        PyBuffer_Release(view);
+        return 0;
+    }
+    return 1;
+}
+
+/* The state can take a row: the types on_depth relies on. *ring is the depth ring or NULL. */
+static int
+depth_state_ok(PyObject *state, PyObject **ring, Py_ssize_t *pos, Py_ssize_t *capacity)
+{
+    PyObject *v, *book = SLOT(state, D.book_);
+    if (SLOT(state, B.tuples) != Py_True || book == NULL || Py_TYPE(book) != D.book)
+        return 0;
+    if ((v = SLOT(book, D.asks)) == NULL || !PyList_CheckExact(v) || (v = SLOT(book, D.bids)) == NULL ||
+        !PyList_CheckExact(v) || (v = SLOT(book, D.book_rows)) == NULL || !PyLong_CheckExact(v))
+        return 0;
+    if (PyLong_AsLong(v) == -1 && PyErr_Occurred()) { /* rows beyond a long: Python compares them */
+        PyErr_Clear();
+        return 0;
+    }
+    if ((v = SLOT(state, B.updates)) == NULL || !PyLong_CheckExact(v) || (v = SLOT(state, D.n_depth)) == NULL ||
+        !PyLong_CheckExact(v) || (v = SLOT(state, D.depth_consumers)) == NULL || !is_bool(v) ||
+        (v = SLOT(state, B.queued)) == NULL || !is_bool(v))
+        return 0;
+    v = SLOT(state, D.depth_ring);
+    if (v == NULL)
+        return 0;
+    if (v == Py_None) {
+        *ring = NULL;
+        return 1;
+    }
+    if (Py_TYPE(v) != D.ring)
+        return 0;
+    {
+        PyObject *p = SLOT(v, D.r_pos), *c = SLOT(v, D.r_capacity), *t = SLOT(v, D.r_total);
+        if (p == NULL || !PyLong_CheckExact(p) || c == NULL || !PyLong_CheckExact(c) || t == NULL ||
+            !PyLong_CheckExact(t))
+            return 0;
+        *pos = PyLong_AsSsize_t(p);
+        *capacity = PyLong_AsSsize_t(c);
+        if ((*pos == -1 || *capacity == -1) && PyErr_Occurred()) {
+            PyErr_Clear();
+            return 0;
+        }
+        if (*capacity < 1 || *pos < 0 || *pos >= *capacity)
+            return 0;
+    }
+    *ring = v;
+    return 1;
+}
+
+/* Book.apply(position, operation, side, price, size, mm) for a checked row */
+static int
+book_apply(PyObject *book, long position, long operation, long side, PyObject *price, PyObject *size,
+           PyObject *mm)
+{
+    PyObject *levels = SLOT(book, side == SIDE_BID ? D.bids : D.asks), *lv, *args[3];
+    Py_ssize_t n = PyList_GET_SIZE(levels);
+    int rc;
+    args[0] = price, args[1] = size, args[2] = mm;
+    if (operation == OP_UPDATE && position < n) {
+        lv = PyList_GET_ITEM(levels, position);
+        set_slot(lv, D.lv_price, Py_NewRef(price));
+        set_slot(lv, D.lv_size, Py_NewRef(size));
+        set_slot(lv, D.lv_mm, Py_NewRef(mm));
+        return 0;
+    }
+    if (operation == OP_DELETE)
+        return position < n ? PyList_SetSlice(levels, position, position + 1, NULL) : 0;
+    if ((lv = PyObject_Vectorcall((PyObject *)D.level, args, 3, NULL)) == NULL)
+        return -1;
+    if (operation == OP_UPDATE) {
+        rc = PyList_Append(levels, lv);
+    } else {
+        long rows;
+        rc = PyList_Insert(levels, position, lv);
+        rows = PyLong_AsLong(SLOT(book, D.book_rows));
+        if (rc == 0 && rows == -1 && PyErr_Occurred())
+            rc = -1;
+        /* a book over its rows drops its last level (levels.pop()) */
+        if (rc == 0 && PyList_GET_SIZE(levels) > rows)
+            rc = PyList_SetSlice(levels, PyList_GET_SIZE(levels) - 1, PyList_GET_SIZE(levels), NULL);
+    }
+    Py_DECREF(lv);
+    return rc;
+}
+
+/* on_depth(m) for a MarketDepth / MarketDepthL2: 1 applied, 0 declined (nothing changed), -1 error */
+static int
+apply_depth(PyObject *state, PyObject *m, PyObject *batch_ns, long long now)
+{
+    PyObject *price, *size, *mm, *ring = NULL, *book, *pos_o, *op_o, *side_o;
+    long position, operation, side;
+    Py_ssize_t ring_pos = 0, capacity = 0;
+    Py_buffer cols[4];
+    int rc = 0;
+    if (!D.bound || Py_TYPE(state) != B.state)
+        return 0;
+    if (Py_TYPE(m) == D.depth) {
+        pos_o = SLOT(m, D.d_position), op_o = SLOT(m, D.d_operation), side_o = SLOT(m, D.d_side);
+        price = SLOT(m, D.d_price);
+        size = SLOT(m, D.d_size);
+        mm = PyUnicode_New(0, 0); /* "" */
+        if (mm == NULL)
+            return -1;
+    } else if (Py_TYPE(m) == D.depth_l2) {
+        pos_o = SLOT(m, D.l_position), op_o = SLOT(m, D.l_operation), side_o = SLOT(m, D.l_side);
+        price = SLOT(m, D.l_price);
+        size = SLOT(m, D.l_size);
+        mm = SLOT(m, D.l_market_maker);
+        if (mm == NULL)
+            return 0;
+        Py_INCREF(mm);
+    } else {
+        return 0;
+    }
+    position = small_int(pos_o), operation = small_int(op_o), side = small_int(side_o);
+    /* unusual rows (and types) take the Python path, which gives the Python answer or error */
+    if (position < 0 || operation < 0 || operation > OP_DELETE || side < 0 || price == NULL ||
+        !PyFloat_CheckExact(price) || size == NULL || !is_opt_float(size) ||
+        !depth_state_ok(state, &ring, &ring_pos, &capacity)) {
+        Py_DECREF(mm);
+        return 0;
+    }
+    if (operation == OP_UPDATE) { /* a level updated in place must be a Level */
+        PyObject *levels = SLOT(SLOT(state, D.book_), side == SIDE_BID ? D.bids : D.asks);
+        if (position < PyList_GET_SIZE(levels) && Py_TYPE(PyList_GET_ITEM(levels, position)) != D.level) {
+            Py_DECREF(mm);
+            return 0;
+        }
+    }
+    if (ring != NULL) {
+        int k;
+        static const char *formats[4] = {"d", "d", "q", "q"};
+        Py_ssize_t offs[4] = {D.r_price, D.r_size, D.r_meta, D.r_ts};
+        for (k = 0; k < 4; k++)
+            if (!column(SLOT(ring, offs[k]), formats[k], capacity, &cols[k])) {
+                while (k--)
+                    PyBuffer_Release(&cols[k]);
+                Py_DECREF(mm);
+                return 0;
+            }
+    }
+    /* size = m.size or 0.0 */
+    size = size == Py_None || PyFloat_AS_DOUBLE(size) == 0.0 ? zero_obj : size;
+    Py_INCREF(size);
+    Py_INCREF(price);
+    Py_INCREF(m);
+    Py_INCREF(state);
+    Py_INCREF(pos_o);
+    Py_INCREF(op_o);
+    Py_INCREF(side_o);
+    if (incr(state, B.updates) < 0 || incr(state, D.n_depth) < 0)
+        goto error;
+    book = SLOT(state, D.book_);
+    Py_INCREF(book);
+    rc = book_apply(book, position, operation, side, price, size, mm);
+    Py_DECREF(book);
+    if (rc < 0)
+        goto error;
+    if (ring != NULL) {
+        double pd = PyFloat_AS_DOUBLE(price), sd = PyFloat_AS_DOUBLE(size);
+        long long meta = ((long long)position << 16) | ((long long)operation << 8) | (long long)side;
+        PyObject *v;
+        ((double *)cols[0].buf)[ring_pos] = pd;
+        ((double *)cols[1].buf)[ring_pos] = sd;
+        ((long long *)cols[2].buf)[ring_pos] = meta;
+        ((long long *)cols[3].buf)[ring_pos] = now;
+        for (int k = 0; k < 4; k++)
+            PyBuffer_Release(&cols[k]);
+        ring_pos += 1;
+        if ((v = PyLong_FromSsize_t(ring_pos == capacity ? 0 : ring_pos)) == NULL)
+            goto error_released;
+        set_slot(ring, D.r_pos, v);
+        if (incr(ring, D.r_total) < 0)
+            goto error_released;
+        ring = NULL;
+    }
+    if (SLOT(state, D.depth_consumers) == Py_True) {
+        PyObject *items[9];
+        if (queue_state(state) < 0)
+            goto error_released;
+        items[0] = D.depth_tag, items[1] = SLOT(state, B.symbol), items[2] = pos_o, items[3] = op_o;
+        items[4] = side_o, items[5] = price, items[6] = size, items[7] = mm, items[8] = batch_ns;
+        if (append_fresh(state, items, 9) < 0)
+            goto error_released;
+    }
+    rc = 1;
+    goto done;
+error:
+    if (ring != NULL)
+        for (int k = 0; k < 4; k++)
+            PyBuffer_Release(&cols[k]);
+error_released:
+    rc = -1;
+done:
+    Py_DECREF(pos_o);
+    Py_DECREF(op_o);
+    Py_DECREF(side_o);
+    Py_DECREF(state);
+    Py_DECREF(m);
+    Py_DECREF(price);
+    Py_DECREF(size);
+    Py_DECREF(mm);
+    return rc;
+}
+
 /* --- module functions ---------------------------------------------------------------------- */
 
 static PyObject *done_obj; /* DONE: what step() returns for a coroutine that finished */
@@ -519,7 +779,7 @@ fp_dispatch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *seq, *handlers, *slot, *sinks, *batch_ns, *other;
     long long now;
     Py_ssize_t i;
-    int route;
+    int route, depth;
     if (nargs != 6) {
         PyErr_Format(PyExc_TypeError, "dispatch() takes 6 arguments (%zd given)", nargs);
         return NULL;
@@ -538,6 +798,7 @@ fp_dispatch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if ((seq = PySequence_Fast(args[0], "dispatch(): msgs must be a sequence")) == NULL)
         return NULL;
     route = B.bound && PyDict_GET_SIZE(sinks) > 0;
+    depth = route && D.bound;
     for (i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
         PyObject *m = PySequence_Fast_GET_ITEM(seq, i), *h, *r, *callargs[2];
         PyTypeObject *tp = Py_TYPE(m);
@@ -550,6 +811,25 @@ fp_dispatch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                     int rc;
                     Py_INCREF(state);
                     rc = apply_l1(state, m, batch_ns, now);
+                    Py_DECREF(state);
+                    if (rc < 0)
+                        goto error;
+                    if (rc > 0) {
+                        Py_DECREF(m);
+                        continue;
+                    }
+                } else if (PyErr_Occurred()) {
+                    goto error;
+                }
+            }
+        } else if (depth && (tp == D.depth || tp == D.depth_l2)) {
+            PyObject *req = SLOT(m, tp == D.depth ? D.d_req_id : D.l_req_id), *state;
+            if (req != NULL && PyLong_CheckExact(req)) {
+                state = PyDict_GetItemWithError(sinks, req);
+                if (state != NULL) {
+                    int rc;
+                    Py_INCREF(state);
+                    rc = apply_depth(state, m, batch_ns, now);
                     Py_DECREF(state);
                     if (rc < 0)
                         goto error;
@@ -601,6 +881,27 @@ fp_apply_l1(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (batch_time(args[2], &now) < 0)
         return NULL;
     rc = apply_l1(args[0], args[1], args[2], now);
+    if (rc < 0)
+        return NULL;
+    return PyBool_FromLong(rc);
+}
+
+PyDoc_STRVAR(apply_depth_doc, "apply_depth(state, m, batch_ns, /) -> bool\n\n"
+                              "SymbolState.on_depth(m) for a MarketDepth / MarketDepthL2 with the read's time batch_ns;\n"
+                              "False when it declined (nothing changed: the Python path takes the row).");
+
+static PyObject *
+fp_apply_depth(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    long long now;
+    int rc;
+    if (nargs != 3) {
+        PyErr_Format(PyExc_TypeError, "apply_depth() takes 3 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    if (batch_time(args[2], &now) < 0)
+        return NULL;
+    rc = apply_depth(args[0], args[1], args[2], now);
     if (rc < 0)
         return NULL;
     return PyBool_FromLong(rc);
@@ -700,18 +1001,67 @@ fail:
     return NULL;
 }
 
+PyDoc_STRVAR(bind_depth_doc, "bind_depth(market_depth, market_depth_l2, book, level, ring, depth_tag, /) -> None\n\n"
+                             "The classes apply_depth works on, with SymbolState as bound by bind_l1 (call that first).");
+
+#define DOFF(field, tp, name)                                                                                \
+    if ((D.field = slot_of((PyTypeObject *)(tp), name)) < 0)                                                 \
+        return NULL;
+
+static PyObject *
+fp_bind_depth(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    static const char *what[] = {"market_depth", "market_depth_l2", "book", "level", "ring"};
+    PyObject *md, *l2, *bk, *lv, *rg, *st;
+    int i;
+    if (nargs != 6) {
+        PyErr_Format(PyExc_TypeError, "bind_depth() takes 6 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    if (!B.bound) {
+        PyErr_SetString(PyExc_RuntimeError, "bind_depth(): bind_l1 first (the state class)");
+        return NULL;
+    }
+    for (i = 0; i < 5; i++)
+        if (plain_type(args[i], what[i]) < 0)
+            return NULL;
+    md = args[0], l2 = args[1], bk = args[2], lv = args[3], rg = args[4], st = (PyObject *)B.state;
+    D.bound = 0;
+    DOFF(d_req_id, md, "req_id") DOFF(d_position, md, "position") DOFF(d_operation, md, "operation");
+    DOFF(d_side, md, "side") DOFF(d_price, md, "price") DOFF(d_size, md, "size");
+    DOFF(l_req_id, l2, "req_id") DOFF(l_position, l2, "position") DOFF(l_operation, l2, "operation");
+    DOFF(l_side, l2, "side") DOFF(l_price, l2, "price") DOFF(l_size, l2, "size");
+    DOFF(l_market_maker, l2, "market_maker");
+    DOFF(book_, st, "book") DOFF(depth_ring, st, "depth_ring") DOFF(depth_consumers, st, "depth_consumers");
+    DOFF(n_depth, st, "n_depth");
+    DOFF(asks, bk, "asks") DOFF(bids, bk, "bids") DOFF(book_rows, bk, "rows");
+    DOFF(lv_price, lv, "price") DOFF(lv_size, lv, "size") DOFF(lv_mm, lv, "market_maker");
+    DOFF(r_price, rg, "_price") DOFF(r_size, rg, "_size") DOFF(r_meta, rg, "_meta") DOFF(r_ts, rg, "_ts");
+    DOFF(r_pos, rg, "_pos") DOFF(r_capacity, rg, "capacity") DOFF(r_total, rg, "total");
+    Py_XSETREF(D.depth, (PyTypeObject *)Py_NewRef(md));
+    Py_XSETREF(D.depth_l2, (PyTypeObject *)Py_NewRef(l2));
+    Py_XSETREF(D.book, (PyTypeObject *)Py_NewRef(bk));
+    Py_XSETREF(D.level, (PyTypeObject *)Py_NewRef(lv));
+    Py_XSETREF(D.ring, (PyTypeObject *)Py_NewRef(rg));
+    Py_XSETREF(D.depth_tag, Py_NewRef(args[5]));
+    D.bound = 1;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef fp_methods[] = {
     {"dispatch", (PyCFunction)(void (*)(void))fp_dispatch, METH_FASTCALL, dispatch_doc},
     {"apply_l1", (PyCFunction)(void (*)(void))fp_apply_l1, METH_FASTCALL, apply_doc},
     {"step", (PyCFunction)fp_step, METH_O, step_doc},
     {"bind_l1", (PyCFunction)(void (*)(void))fp_bind_l1, METH_FASTCALL, bind_doc},
+    {"apply_depth", (PyCFunction)(void (*)(void))fp_apply_depth, METH_FASTCALL, apply_depth_doc},
+    {"bind_depth", (PyCFunction)(void (*)(void))fp_bind_depth, METH_FASTCALL, bind_depth_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef fp_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "ibkr._fastpath",
-    .m_doc = "The compiled hot path of the client's dispatch and the data stream's L1 update (see fastpath.py).",
+    .m_doc = "The compiled hot path of the client's dispatch and the data stream's L1 and depth updates (see fastpath.py).",
     .m_size = -1,
     .m_methods = fp_methods,
 };

@@ -1,10 +1,11 @@
-"""The compiled hot path of the client's dispatch and of the data stream's L1 update.
+"""The compiled hot path of the client's dispatch and of the data stream's L1 and depth updates.
 
 ``_fastpath`` (``_fastpath.c``, built at install time when a C compiler is there, like the
 compiled decoder of ``ibkr.protocol.native``) runs the client's dispatch loop (``dispatch``: each
 message of a read to its handler, in order) and applies the TICK_PRICE / TICK_SIZE messages of the
 request ids a data stream routes to a ``SymbolState`` itself (``apply_l1``), with exactly the
-effects of ``SymbolState.on_l1`` on the same Python objects. Where it cannot (a type it does not
+effects of ``SymbolState.on_l1`` on the same Python objects, and their MARKET_DEPTH /
+MARKET_DEPTH_L2 rows with those of ``SymbolState.on_depth`` (``apply_depth``). Where it cannot (a type it does not
 know, a slot that holds something unusual), it changes nothing and the message takes the Python
 path, so the result never depends on which path ran; the test suite runs random message
 sequences through both and compares every slot.
@@ -21,7 +22,7 @@ from typing import Any
 
 from ibkr.protocol.native import PURE_PYTHON
 
-__all__ = ["AVAILABLE", "ENABLED", "DISPATCH", "APPLY_L1", "DONE", "step", "bind_l1"]
+__all__ = ["AVAILABLE", "ENABLED", "DISPATCH", "APPLY_L1", "APPLY_DEPTH", "DONE", "step", "bind_l1", "bind_depth"]
 
 
 def _load() -> Any:
@@ -41,6 +42,8 @@ ENABLED = AVAILABLE and not PURE_PYTHON
 DISPATCH: Callable[..., None] | None = _fastpath.dispatch if ENABLED else None
 #: ``apply_l1(state, m, batch_ns) -> bool`` when ENABLED, else None
 APPLY_L1: Callable[[Any, Any, int], bool] | None = _fastpath.apply_l1 if ENABLED else None
+#: ``apply_depth(state, m, batch_ns) -> bool`` when ENABLED, else None
+APPLY_DEPTH: Callable[[Any, Any, int], bool] | None = _fastpath.apply_depth if ENABLED else None
 
 
 #: what ``step`` returns for a coroutine that finished
@@ -64,3 +67,10 @@ def bind_l1(*args: Any) -> None:
     the extension."""
     if _fastpath is not None:
         _fastpath.bind_l1(*args)
+
+
+def bind_depth(*args: Any) -> None:
+    """The classes ``apply_depth`` works on (``_fastpath.pyi``; after ``bind_l1``); nothing
+    without the extension."""
+    if _fastpath is not None:
+        _fastpath.bind_depth(*args)

@@ -243,10 +243,11 @@ class MarketDataMixin(ContractsMixin, ClientBase):
         its ``Gap`` items, and neither ``sub.count`` nor ``sub.first`` sees the routed messages.
         The route ends when the subscription does.
 
-        ``compiled``: a data stream's ``SymbolState`` whose ``on_l1`` is ``fn``; the compiled
-        dispatch loop (``ibkr.fastpath``) then applies the TICK_PRICE / TICK_SIZE of this id to it
-        itself, with the same effects, and the other messages still go to ``fn``. Those two
-        message types then skip the client's handlers (``_handlers``)."""
+        ``compiled``: a data stream's ``SymbolState`` whose ``on_l1`` or ``on_depth`` is ``fn``;
+        the compiled dispatch loop (``ibkr.fastpath``) then applies the TICK_PRICE / TICK_SIZE or
+        MARKET_DEPTH / MARKET_DEPTH_L2 of this id to it itself, with the same effects, and the
+        other messages still go to ``fn``. Those message types then skip the client's handlers
+        (``_handlers``)."""
         rid = sub.req_id
         self._sinks[rid] = fn
         if compiled is not None:

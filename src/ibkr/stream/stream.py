@@ -223,7 +223,8 @@ class IBKRDataStream:
                 lambda rid: ReqMktDepth(req_id=rid, contract=contract, num_rows=rows),
                 lambda rid: CancelMktDepth(req_id=rid),
             )
-            client.route_raw(sub, state.on_depth)
+            # depth rows: the same (applied by the compiled dispatch with tuple updates)
+            client.route_raw(sub, state.on_depth, state if self.tuples else None)
             sub.add_callback(state.on_depth)
             sub.on_close.append(lambda exc: state.ended("depth", exc))
             state.client_subs["depth"] = sub

@@ -21,7 +21,10 @@ With tuple updates (``use_native_parsing``) and the compiled hot path built (``i
 the client's compiled dispatch loop applies the TICK_PRICE / TICK_SIZE messages to the state
 itself, with exactly the effects of ``on_l1`` below on the same objects (``bind_l1`` at the end
 of this module gives it the classes and these tables); ``on_l1`` still takes everything else
-(TICK_STRING, TICK_GENERIC, the ``Gap`` items) and any message the compiled path declines.
+(TICK_STRING, TICK_GENERIC, the ``Gap`` items) and any message the compiled path declines. The
+same goes for the depth rows and ``on_depth`` (``bind_depth``): keep ``on_depth``, ``Book.apply``
+and ``DepthRing.append`` in step with ``apply_depth`` in ``_fastpath.c``
+(``tests/stream/test_fastpath_depth.py`` compares them).
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ from ibkr.stream.events import (
     Trade,
 )
 from ibkr.stream.ring import DepthRing, L1Ring
-from ibkr.stream.snapshot import ASK, BID, Book, Snapshot
+from ibkr.stream.snapshot import ASK, BID, DELETE, INSERT, UPDATE, Book, Level, Snapshot
 
 if TYPE_CHECKING:
     from ibkr.stream.consumer import StreamSubscription
@@ -401,3 +404,7 @@ fastpath.bind_l1(
     {**_QUOTE_PRICE, **{t: _PRICE_CODES[fn] for t, fn in _PRICE.items()}},
     {**_QUOTE_SIZE, **{t: _SIZE_CODES[fn] for t, fn in _SIZE.items()}},
 )  # fmt: skip
+# _fastpath.c's Book.apply has these codes built in
+if (INSERT, UPDATE, DELETE, BID) != (0, 1, 2, 1):  # pragma: no cover - a change to snapshot.py
+    raise ImportError("ibkr._fastpath's depth codes differ from ibkr.stream.snapshot's")
+fastpath.bind_depth(MarketDepth, MarketDepthL2, Book, Level, DepthRing, DEPTH)
