@@ -770,6 +770,25 @@ batch_time(PyObject *batch_ns, long long *now)
     return *now == -1 && PyErr_Occurred() ? -1 : 0;
 }
 
+typedef int (*apply_fn)(PyObject *state, PyObject *m, PyObject *batch_ns, long long now);
+
+/* the state sinks[req] (when req is an exact int there) takes m: 1 applied, 0 not (the handler
+ * takes it), -1 error set */
+static int
+route_to(PyObject *sinks, PyObject *req, apply_fn apply, PyObject *m, PyObject *batch_ns, long long now)
+{
+    PyObject *state;
+    int rc;
+    if (req == NULL || !PyLong_CheckExact(req))
+        return 0;
+    if ((state = PyDict_GetItemWithError(sinks, req)) == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    Py_INCREF(state);
+    rc = apply(state, m, batch_ns, now);
+    Py_DECREF(state);
+    return rc;
+}
+
 PyDoc_STRVAR(dispatch_doc, "dispatch(msgs, handlers, slot, sinks, batch_ns, other, /) -> None\n\n"
                            "The client's dispatch loop (see the module's header).");
 
@@ -803,43 +822,17 @@ fp_dispatch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyObject *m = PySequence_Fast_GET_ITEM(seq, i), *h, *r, *callargs[2];
         PyTypeObject *tp = Py_TYPE(m);
         Py_INCREF(m);
-        if (route && (tp == B.tick_price || tp == B.tick_size)) {
-            PyObject *req = SLOT(m, tp == B.tick_price ? B.p_req_id : B.s_req_id), *state;
-            if (req != NULL && PyLong_CheckExact(req)) {
-                state = PyDict_GetItemWithError(sinks, req);
-                if (state != NULL) {
-                    int rc;
-                    Py_INCREF(state);
-                    rc = apply_l1(state, m, batch_ns, now);
-                    Py_DECREF(state);
-                    if (rc < 0)
-                        goto error;
-                    if (rc > 0) {
-                        Py_DECREF(m);
-                        continue;
-                    }
-                } else if (PyErr_Occurred()) {
-                    goto error;
-                }
-            }
-        } else if (depth && (tp == D.depth || tp == D.depth_l2)) {
-            PyObject *req = SLOT(m, tp == D.depth ? D.d_req_id : D.l_req_id), *state;
-            if (req != NULL && PyLong_CheckExact(req)) {
-                state = PyDict_GetItemWithError(sinks, req);
-                if (state != NULL) {
-                    int rc;
-                    Py_INCREF(state);
-                    rc = apply_depth(state, m, batch_ns, now);
-                    Py_DECREF(state);
-                    if (rc < 0)
-                        goto error;
-                    if (rc > 0) {
-                        Py_DECREF(m);
-                        continue;
-                    }
-                } else if (PyErr_Occurred()) {
-                    goto error;
-                }
+        if (route) {
+            int rc = 0;
+            if (tp == B.tick_price || tp == B.tick_size)
+                rc = route_to(sinks, SLOT(m, tp == B.tick_price ? B.p_req_id : B.s_req_id), apply_l1, m, batch_ns, now);
+            else if (depth && (tp == D.depth || tp == D.depth_l2))
+                rc = route_to(sinks, SLOT(m, tp == D.depth ? D.d_req_id : D.l_req_id), apply_depth, m, batch_ns, now);
+            if (rc < 0)
+                goto error;
+            if (rc > 0) {
+                Py_DECREF(m);
+                continue;
             }
         }
         h = PyDict_GetItemWithError(handlers, (PyObject *)tp);
@@ -869,21 +862,28 @@ PyDoc_STRVAR(apply_doc, "apply_l1(state, m, batch_ns, /) -> bool\n\n"
                         "SymbolState.on_l1(m) for a TickPrice / TickSize with the read's time batch_ns; False when it\n"
                         "declined (nothing changed: the Python path takes the message).");
 
+/* apply_l1 / apply_depth from Python: (state, m, batch_ns) -> bool */
 static PyObject *
-fp_apply_l1(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+apply_from_python(apply_fn apply, const char *name, PyObject *const *args, Py_ssize_t nargs)
 {
     long long now;
     int rc;
     if (nargs != 3) {
-        PyErr_Format(PyExc_TypeError, "apply_l1() takes 3 arguments (%zd given)", nargs);
+        PyErr_Format(PyExc_TypeError, "%s() takes 3 arguments (%zd given)", name, nargs);
         return NULL;
     }
     if (batch_time(args[2], &now) < 0)
         return NULL;
-    rc = apply_l1(args[0], args[1], args[2], now);
+    rc = apply(args[0], args[1], args[2], now);
     if (rc < 0)
         return NULL;
     return PyBool_FromLong(rc);
+}
+
+static PyObject *
+fp_apply_l1(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    return apply_from_python(apply_l1, "apply_l1", args, nargs);
 }
 
 PyDoc_STRVAR(apply_depth_doc, "apply_depth(state, m, batch_ns, /) -> bool\n\n"
@@ -893,18 +893,7 @@ PyDoc_STRVAR(apply_depth_doc, "apply_depth(state, m, batch_ns, /) -> bool\n\n"
 static PyObject *
 fp_apply_depth(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    long long now;
-    int rc;
-    if (nargs != 3) {
-        PyErr_Format(PyExc_TypeError, "apply_depth() takes 3 arguments (%zd given)", nargs);
-        return NULL;
-    }
-    if (batch_time(args[2], &now) < 0)
-        return NULL;
-    rc = apply_depth(args[0], args[1], args[2], now);
-    if (rc < 0)
-        return NULL;
-    return PyBool_FromLong(rc);
+    return apply_from_python(apply_depth, "apply_depth", args, nargs);
 }
 
 static int
