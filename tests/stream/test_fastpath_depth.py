@@ -188,3 +188,42 @@ def test_an_unusual_row_is_declined(stream: IBKRDataStream, m: Any) -> None:
     before = observe(s)
     assert APPLY(s, m, 1) is False
     assert observe(s) == before
+
+
+async def test_a_connected_stream_takes_its_depth_rows_through_the_compiled_update() -> None:
+    from tests.stream.helpers import Recorder, settle, stream_setup
+    from tests.stream.test_read_delivery import read_of
+
+    async with stream_setup() as (sim, client, stream):
+        rec = Recorder()
+        await stream.subscribe("AAPL", ["depth"], rec, snapshots=False)
+        await settle(client)
+        sim.feed.paused = True  # only the rows below from here on
+        await settle(client)
+        rid = stream._symbols["AAPL"].client_subs["depth"].req_id
+        assert client._dispatch is fastpath.DISPATCH and rid in client._compiled_sinks
+        seen: list[Any] = []
+        python_sink = client._sinks[rid]
+
+        def spy(m: Any) -> None:  # what reaches on_depth
+            seen.append(m)
+            python_sink(m)
+
+        client._sinks[rid] = spy
+        rec.messages.clear()
+        odd = MarketDepth(req_id=rid, position=0, operation=7, side=1, price=1.0, size=1.0)  # declined
+        msgs = [
+            MarketDepth(req_id=rid, position=0, operation=1, side=1, price=189.5, size=300.0),
+            MarketDepthL2(req_id=rid, position=0, market_maker="ARCA", operation=1, side=0, price=190.5, size=200.0),
+            odd,
+        ]
+        client.gateway.session(0)._on_data(read_of(client, msgs))
+        await settle(client)
+        assert seen == [odd]  # the plain rows were applied by the compiled update
+        assert [u[2:8] for u in rec.updates] == [
+            (0, 1, 1, 189.5, 300.0, ""),
+            (0, 1, 0, 190.5, 200.0, "ARCA"),
+            (0, 7, 1, 1.0, 1.0, ""),  # the Python path's update: an operation the book ignores
+        ]
+        snap = stream.get_snapshot("AAPL")
+        assert snap.bids[0] == (189.5, 300.0) and snap.asks[0] == (190.5, 200.0)
