@@ -441,9 +441,7 @@ class MarketFeed:
                 self._l1_quote(sub, q, msgs)
                 if traded and sub.inst.sec_type != "CASH":
                     self._l1_trade(sub, q.last, q.last_size, q.last_time, q.volume, msgs)
-                if msgs:
-                    self.produced += len(msgs)
-                    sub.session.send_many(msgs)
+                self._emit(sub.session, msgs)
         return self.produced - before
 
     def start(self) -> None:

@@ -106,7 +106,7 @@ class PriceProcess:
         """``price(ticks)``, remembered for ``step`` (a walk revisits its levels; a bounded memory)."""
         if len(self._price_of) >= _PRICE_MEMORY:
             self._price_of.clear()
-        p = self._price_of[ticks] = round(ticks * self.tick, self.digits)
+        p = self._price_of[ticks] = self.price(ticks)
         return p
 
     def ticks(self, price: float) -> int:
