@@ -62,3 +62,17 @@ class Recorder:
             while not predicate():
                 self.changed.clear()
                 await self.changed.wait()
+
+
+def spy_on_sink(client: IBKRClient, rid: int) -> list[Any]:
+    """What of request id ``rid`` still reaches its Python sink (``on_l1`` / ``on_depth``) from now
+    on, in order (the compiled dispatch applies the rest itself)."""
+    seen: list[Any] = []
+    python_sink = client._sinks[rid]
+
+    def spy(m: Any) -> None:
+        seen.append(m)
+        python_sink(m)
+
+    client._sinks[rid] = spy
+    return seen

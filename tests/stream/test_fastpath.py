@@ -245,7 +245,7 @@ def test_dispatch_checks_its_arguments() -> None:
 
 
 async def test_a_connected_stream_takes_its_ticks_through_the_compiled_update() -> None:
-    from tests.stream.helpers import Recorder, settle, stream_setup
+    from tests.stream.helpers import Recorder, settle, spy_on_sink, stream_setup
     from tests.stream.test_read_delivery import l1_req_id, read_of
 
     async with stream_setup() as (_sim, client, stream):
@@ -254,14 +254,7 @@ async def test_a_connected_stream_takes_its_ticks_through_the_compiled_update() 
         await settle(client)
         rid = l1_req_id(stream, "AAPL")
         assert client._dispatch is DISPATCH and rid in client._compiled_sinks
-        seen: list[Any] = []
-        python_sink = client._sinks[rid]
-
-        def spy(m: Any) -> None:  # what reaches on_l1
-            seen.append(m)
-            python_sink(m)
-
-        client._sinks[rid] = spy
+        seen = spy_on_sink(client, rid)  # what reaches on_l1
         rec.messages.clear()
         string = TickString(req_id=rid, tick_type=45, value="1700000000")
         msgs = [

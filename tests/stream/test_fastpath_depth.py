@@ -191,7 +191,7 @@ def test_an_unusual_row_is_declined(stream: IBKRDataStream, m: Any) -> None:
 
 
 async def test_a_connected_stream_takes_its_depth_rows_through_the_compiled_update() -> None:
-    from tests.stream.helpers import Recorder, settle, stream_setup
+    from tests.stream.helpers import Recorder, settle, spy_on_sink, stream_setup
     from tests.stream.test_read_delivery import read_of
 
     async with stream_setup() as (sim, client, stream):
@@ -202,14 +202,7 @@ async def test_a_connected_stream_takes_its_depth_rows_through_the_compiled_upda
         await settle(client)
         rid = stream._symbols["AAPL"].client_subs["depth"].req_id
         assert client._dispatch is fastpath.DISPATCH and rid in client._compiled_sinks
-        seen: list[Any] = []
-        python_sink = client._sinks[rid]
-
-        def spy(m: Any) -> None:  # what reaches on_depth
-            seen.append(m)
-            python_sink(m)
-
-        client._sinks[rid] = spy
+        seen = spy_on_sink(client, rid)  # what reaches on_depth
         rec.messages.clear()
         odd = MarketDepth(req_id=rid, position=0, operation=7, side=1, price=1.0, size=1.0)  # declined
         msgs = [
