@@ -38,7 +38,7 @@ def _reference_path(seed: int, con_id: int, steps: int) -> list[tuple[float, ...
     assert inst is not None
     rng = random.Random(f"prices:{seed}:{con_id}")
     tick, digits, lot = inst.min_tick, price_digits(inst.min_tick), LOT[inst.sec_type]
-    spreads = {"STK": ((1, 6), (2, 3), (3, 1)), "CASH": ((1, 5), (2, 4), (3, 1)), "FUT": ((1, 1),)}[inst.sec_type]
+    spreads = prices._SPREADS[inst.sec_type]
     values, weights = [v for v, _ in spreads], [w for _, w in spreads]
     spread = rng.choices(values, weights)[0]
     bid = max(1, round(inst.initial_price / tick) - spread // 2)
