@@ -97,7 +97,7 @@ class ClientBase:
         #: the compiled dispatch loop (``ibkr.fastpath``; None: the Python loop of on_messages)
         self._dispatch = fastpath.DISPATCH
         #: request id -> the data stream's ``SymbolState`` that the compiled loop applies the
-        #: TICK_PRICE / TICK_SIZE of that id to itself (``MarketMixin.route_raw``)
+        #: TICK_PRICE / TICK_SIZE or depth rows of that id to itself (``MarketMixin.route_raw``)
         self._compiled_sinks: dict[int, Any] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
