@@ -538,7 +538,7 @@ column(PyObject *arr, const char *format, Py_ssize_t capacity, Py_buffer *view)
 
 /* The state can take a row: the types on_depth relies on. *ring is the depth ring or NULL. */
 static int
-depth_state_ok(PyObject *state, PyObject **ring, Py_ssize_t *pos, Py_ssize_t *capacity)
+depth_state_ok(PyObject *state, PyObject **ring, Py_ssize_t *pos, Py_ssize_t *capacity, long *rows)
 {
     PyObject *v, *book = SLOT(state, D.book_);
     if (SLOT(state, B.tuples) != Py_True || book == NULL || Py_TYPE(book) != D.book)
@@ -546,7 +546,7 @@ depth_state_ok(PyObject *state, PyObject **ring, Py_ssize_t *pos, Py_ssize_t *ca
     if ((v = SLOT(book, D.asks)) == NULL || !PyList_CheckExact(v) || (v = SLOT(book, D.bids)) == NULL ||
         !PyList_CheckExact(v) || (v = SLOT(book, D.book_rows)) == NULL || !PyLong_CheckExact(v))
         return 0;
-    if (PyLong_AsLong(v) == -1 && PyErr_Occurred()) { /* rows beyond a long: Python compares them */
+    if ((*rows = PyLong_AsLong(v)) == -1 && PyErr_Occurred()) { /* rows beyond a long: Python's */
         PyErr_Clear();
         return 0;
     }
@@ -583,7 +583,7 @@ depth_state_ok(PyObject *state, PyObject **ring, Py_ssize_t *pos, Py_ssize_t *ca
 
 /* Book.apply(position, operation, side, price, size, mm) for a checked row */
 static int
-book_apply(PyObject *book, long position, long operation, long side, PyObject *price, PyObject *size,
+book_apply(PyObject *book, long rows, long position, long operation, long side, PyObject *price, PyObject *size,
            PyObject *mm)
 {
     PyObject *levels = SLOT(book, side == SIDE_BID ? D.bids : D.asks), *lv, *args[3];
@@ -604,11 +604,7 @@ book_apply(PyObject *book, long position, long operation, long side, PyObject *p
     if (operation == OP_UPDATE) {
         rc = PyList_Append(levels, lv);
     } else {
-        long rows;
         rc = PyList_Insert(levels, position, lv);
-        rows = PyLong_AsLong(SLOT(book, D.book_rows));
-        if (rc == 0 && rows == -1 && PyErr_Occurred())
-            rc = -1;
         /* a book over its rows drops its last level (levels.pop()) */
         if (rc == 0 && PyList_GET_SIZE(levels) > rows)
             rc = PyList_SetSlice(levels, PyList_GET_SIZE(levels) - 1, PyList_GET_SIZE(levels), NULL);
@@ -622,7 +618,7 @@ static int
 apply_depth(PyObject *state, PyObject *m, PyObject *batch_ns, long long now)
 {
     PyObject *price, *size, *mm, *ring = NULL, *book, *pos_o, *op_o, *side_o;
-    long position, operation, side;
+    long position, operation, side, rows = 0;
     Py_ssize_t ring_pos = 0, capacity = 0;
     Py_buffer cols[4];
     int rc = 0;
@@ -650,7 +646,7 @@ apply_depth(PyObject *state, PyObject *m, PyObject *batch_ns, long long now)
     /* unusual rows (and types) take the Python path, which gives the Python answer or error */
     if (position < 0 || operation < 0 || operation > OP_DELETE || side < 0 || price == NULL ||
         !PyFloat_CheckExact(price) || size == NULL || !is_opt_float(size) ||
-        !depth_state_ok(state, &ring, &ring_pos, &capacity)) {
+        !depth_state_ok(state, &ring, &ring_pos, &capacity, &rows)) {
         Py_DECREF(mm);
         return 0;
     }
@@ -686,7 +682,7 @@ apply_depth(PyObject *state, PyObject *m, PyObject *batch_ns, long long now)
         goto error;
     book = SLOT(state, D.book_);
     Py_INCREF(book);
-    rc = book_apply(book, position, operation, side, price, size, mm);
+    rc = book_apply(book, rows, position, operation, side, price, size, mm);
     Py_DECREF(book);
     if (rc < 0)
         goto error;
